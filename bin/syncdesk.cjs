@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+'use strict'
+// File transfers run on libuv's thread pool; the default of 4 threads leaves the disk idle.
+process.env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE || '32'
+const path = require('node:path')
+const fs = require('node:fs')
+const entry = path.join(__dirname, '..', 'dist', 'cli.cjs')
+if (!fs.existsSync(entry)) {
+  process.stderr.write('syncdesk is not built yet: run "npm install" (or "npm run build") in ' + path.dirname(__dirname) + '\n')
+  process.exit(1)
+}
+require(entry)

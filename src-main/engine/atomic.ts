@@ -1,0 +1,62 @@
+/**
+ * Durable writes (DESIGN.md safety rule 1): temp file, fsync, rename, fsync of the directory.
+ *
+ * A reader sees either the old or the new content, never a mix, even after a crash.
+ */
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+import crypto from 'node:crypto'
+
+/** The marker in every temp file name; scans never sync such files and sweep stale ones. */
+export const TEMP_MARKER = '.syncdesk-tmp-'
+
+/** A fresh temp file path beside `file` (same directory, so rename is atomic). */
+export function tempPathFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}${TEMP_MARKER}${crypto.randomBytes(6).toString('hex')}`)
+}
+
+/** Writes `data` to a new file at `file` and flushes it to disk; the file must not exist. */
+export async function writeDurably(file: string, data: Uint8Array | string): Promise<void> {
+  const handle = await fsp.open(file, 'wx', 0o644)
+  try {
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Flushes a directory's entries (renames, creations, deletions) to disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined
+  try {
+    handle = await fsp.open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
+    await handle.sync()
+  } catch (err) {
+    // Some file systems cannot fsync a directory; the rename is still atomic there.
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR' && code !== 'EPERM') throw err
+  } finally {
+    await handle?.close()
+  }
+}
+
+/** Replaces `file` atomically and durably with `data`. */
+export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true })
+  const tmp = tempPathFor(file)
+  try {
+    await writeDurably(tmp, data)
+    await fsp.rename(tmp, file)
+  } catch (err) {
+    await fsp.rm(tmp, { force: true })
+    throw err
+  }
+  await fsyncDir(path.dirname(file))
+}
+
+/** sha256 of `data`, hex. */
+export function sha256(data: Uint8Array | string): string {
+  return crypto.createHash('sha256').update(data).digest('hex')
+}

@@ -1,0 +1,435 @@
+/**
+ * A directory of synced files: scan, read, and durable batched writes with preconditions.
+ *
+ * One implementation serves the local project, the folder remote and the environment server,
+ * so every side obeys the same safety rules: item paths are checked before any filesystem
+ * call, symlinks are never followed, writes are atomic and durable, every write and delete
+ * is a compare-and-swap against the hash the caller expects, and the old content is handed
+ * to a backup hook (a hard link: no copy) before it is replaced or deleted.
+ */
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+import crypto from 'node:crypto'
+import { TEMP_MARKER, fsyncDir, tempPathFor, writeDurably, writeFileAtomic } from './atomic.js'
+import { mapLimit } from './concurrency.js'
+import { describeError } from './errors.js'
+import { pathProblem } from './paths.js'
+import type { ScanFilter } from './filter.js'
+
+/** What a manifest knows of one file. */
+export interface FileEntry {
+  hash: string
+  size: number
+  mtimeMs: number
+}
+
+/** path → entry, for every synced file of one side. */
+export type Manifest = Map<string, FileEntry>
+
+/** A file that exists but is not synced, and why. Such paths are never treated as deleted. */
+export interface ScanSkip {
+  path: string
+  reason: string
+}
+
+export interface ScanResult {
+  files: Manifest
+  skipped: ScanSkip[]
+  /** Leftover temp files of an interrupted run (absolute paths). */
+  staleTemps: string[]
+}
+
+/** The outcome of one item of a batch. */
+export type ItemResult =
+  | { path: string; ok: true; hash: string | null }
+  | { path: string; ok: false; reason: 'stale' | 'refused' | 'failed'; message: string }
+
+export interface WriteRequest {
+  path: string
+  content: Uint8Array
+  /** The hash the file must have now; null: it must not exist. */
+  expectedHash: string | null
+}
+
+export interface DeleteRequest {
+  path: string
+  expectedHash: string
+}
+
+/** Called with the current file before it is replaced or deleted; it must preserve it. */
+export type BackupHook = (itemPath: string, absPath: string) => Promise<void>
+
+export interface DirStoreOptions {
+  /** Where the fast-check cache lives; none: every scan hashes everything. */
+  cacheFile?: string
+  /** How many files are read, hashed or written at once. */
+  concurrency?: number
+}
+
+/** Cached fast-check facts: [size, mtimeMs, ino, hash, hashedAtMs]. */
+type CacheRow = [number, number, number, string, number]
+
+/** A file whose mtime is this close to the moment it was hashed is rehashed next time (racy-git rule). */
+const RACY_MS = 2000
+/** Files above this size are hashed as a stream. */
+const STREAM_HASH_BYTES = 16 * 1024 * 1024
+
+export class DirStore {
+  readonly root: string
+  private readonly cacheFile?: string
+  private readonly concurrency: number
+  private cache = new Map<string, CacheRow>()
+  private cacheLoaded = false
+  private cacheDirty = false
+
+  constructor(root: string, opts: DirStoreOptions = {}) {
+    this.root = path.resolve(root)
+    this.cacheFile = opts.cacheFile
+    this.concurrency = opts.concurrency ?? 32
+  }
+
+  /** The absolute path of an item; throws on an invalid item path. */
+  abs(itemPath: string): string {
+    const problem = pathProblem(itemPath)
+    if (problem) throw new Error(`refused path ${JSON.stringify(itemPath)}: ${problem}`)
+    return path.join(this.root, ...itemPath.split('/'))
+  }
+
+  /**
+   * Scans the directory into a manifest, rehashing only files whose size, mtime or inode
+   * changed since the cached scan.
+   */
+  async scan(filter: ScanFilter, signal?: AbortSignal): Promise<ScanResult> {
+    this.loadCache()
+    const skipped: ScanSkip[] = []
+    const staleTemps: string[] = []
+    const candidates: { rel: string; abs: string }[] = []
+    const seenNfc = new Set<string>()
+
+    const walk = (relDir: string, absDir: string): void => {
+      let entries: fs.Dirent[]
+      try {
+        entries = fs.readdirSync(absDir, { withFileTypes: true })
+      } catch (err) {
+        if (relDir === '') throw err
+        skipped.push({ path: relDir, reason: `folder not readable (${describeError(err)})` })
+        return
+      }
+      for (const entry of entries) {
+        const name = entry.name
+        const rawRel = relDir ? `${relDir}/${name}` : name
+        const rel = rawRel.normalize('NFC')
+        const abs = path.join(absDir, name)
+        if (entry.isFile() && name.includes(TEMP_MARKER)) {
+          staleTemps.push(abs)
+          continue
+        }
+        if (entry.isSymbolicLink()) {
+          if (filter.includeDir(rel, name) || filter.includeFile(rel, name)) {
+            skipped.push({ path: rel, reason: 'symbolic link (never followed)' })
+          }
+          continue
+        }
+        if (entry.isDirectory()) {
+          if (filter.includeDir(rel, name)) walk(rawRel, abs)
+          continue
+        }
+        if (!entry.isFile() || !filter.includeFile(rel, name)) continue
+        const problem = pathProblem(rel)
+        if (problem) {
+          skipped.push({ path: rel, reason: `name not syncable: ${problem}` })
+          continue
+        }
+        if (seenNfc.has(rel)) {
+          skipped.push({ path: rel, reason: 'two files with the same name in different Unicode forms' })
+          continue
+        }
+        seenNfc.add(rel)
+        candidates.push({ rel, abs })
+      }
+    }
+    walk('', this.root)
+
+    const files: Manifest = new Map()
+    const toHash: { rel: string; abs: string; st: fs.Stats }[] = []
+    const seen = new Set<string>()
+    for (const c of candidates) {
+      let st: fs.Stats
+      try {
+        st = fs.lstatSync(c.abs)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') skipped.push({ path: c.rel, reason: `not readable (${describeError(err)})` })
+        continue
+      }
+      if (!st.isFile()) continue
+      seen.add(c.rel)
+      const row = this.cache.get(c.rel)
+      if (row && row[0] === st.size && row[1] === st.mtimeMs && row[2] === st.ino && row[4] - st.mtimeMs > RACY_MS) {
+        files.set(c.rel, { hash: row[3], size: st.size, mtimeMs: st.mtimeMs })
+      } else {
+        toHash.push({ rel: c.rel, abs: c.abs, st })
+      }
+    }
+
+    await mapLimit(
+      toHash,
+      this.concurrency,
+      async ({ rel, abs, st }) => {
+        const hashedAt = Date.now()
+        try {
+          const hash = await hashFile(abs, st.size)
+          files.set(rel, { hash, size: st.size, mtimeMs: st.mtimeMs })
+          this.cache.set(rel, [st.size, st.mtimeMs, st.ino, hash, hashedAt])
+          this.cacheDirty = true
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') skipped.push({ path: rel, reason: `not readable (${describeError(err)})` })
+        }
+      },
+      signal,
+    )
+    for (const key of this.cache.keys()) {
+      if (!seen.has(key)) {
+        this.cache.delete(key)
+        this.cacheDirty = true
+      }
+    }
+    return { files, skipped, staleTemps }
+  }
+
+  private loadCache(): void {
+    if (this.cacheLoaded) return
+    this.cacheLoaded = true
+    if (this.cacheFile) this.cache = readCache(this.cacheFile)
+  }
+
+  /** Saves the fast-check cache when it changed. A failure here costs speed, never data. */
+  async saveCache(): Promise<void> {
+    if (!this.cacheFile || !this.cacheDirty) return
+    const entries: Record<string, CacheRow> = {}
+    for (const [k, v] of this.cache) entries[k] = v
+    try {
+      await writeFileAtomic(this.cacheFile, JSON.stringify({ version: 1, entries }))
+      this.cacheDirty = false
+    } catch {
+      // The cache is an optimisation: the next scan rehashes what it cannot trust.
+    }
+  }
+
+  /** Removes temp files left by an interrupted run. Call only while holding the writer lock. */
+  async sweepTemps(temps: readonly string[]): Promise<void> {
+    await mapLimit(temps, this.concurrency, (t) => fsp.rm(t, { force: true }))
+  }
+
+  /** Reads one file's content, refusing anything that is not a regular file under the root. */
+  async read(itemPath: string): Promise<Buffer> {
+    const abs = this.abs(itemPath)
+    await this.checkParents(itemPath, false)
+    const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+    try {
+      const st = await handle.stat()
+      if (!st.isFile()) throw new Error(`${itemPath} is not a regular file`)
+      return await handle.readFile()
+    } finally {
+      await handle.close()
+    }
+  }
+
+  /** The current hash of an item (null when absent); used for stale-plan checks. */
+  async currentHash(itemPath: string): Promise<string | null> {
+    this.loadCache()
+    const abs = this.abs(itemPath)
+    let st: fs.Stats
+    try {
+      st = await fsp.lstat(abs)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null
+      throw err
+    }
+    if (st.isSymbolicLink()) throw new Error(`${itemPath} is a symbolic link`)
+    if (!st.isFile()) throw new Error(`${itemPath} is not a regular file`)
+    const row = this.cache.get(itemPath)
+    if (row && row[0] === st.size && row[1] === st.mtimeMs && row[2] === st.ino && row[4] - st.mtimeMs > RACY_MS) return row[3]
+    return hashFile(abs, st.size)
+  }
+
+  /**
+   * Writes many files durably: all temp files are written and flushed in parallel, each is
+   * checked against its expected hash and renamed into place, then each directory is
+   * flushed once.
+   */
+  async writeBatch(reqs: readonly WriteRequest[], backup?: BackupHook, onItem?: (r: ItemResult, bytes: number) => void): Promise<ItemResult[]> {
+    const results = new Array<ItemResult>(reqs.length)
+    const temps = new Array<string | null>(reqs.length).fill(null)
+    const dirsToSync = new Set<string>()
+
+    await mapLimit(reqs, this.concurrency, async (req, i) => {
+      try {
+        const abs = this.abs(req.path)
+        const created = await this.checkParents(req.path, true)
+        for (const d of created) dirsToSync.add(path.dirname(d))
+        const tmp = tempPathFor(abs)
+        await writeDurably(tmp, req.content)
+        temps[i] = tmp
+      } catch (err) {
+        results[i] = failure(req.path, err)
+      }
+    })
+
+    await mapLimit(reqs, this.concurrency, async (req, i) => {
+      const tmp = temps[i]
+      if (!tmp) return
+      const abs = this.abs(req.path)
+      try {
+        const current = await this.currentHash(req.path)
+        if (current !== req.expectedHash) {
+          results[i] = { path: req.path, ok: false, reason: 'stale', message: `${req.path} changed since the plan was made` }
+          await fsp.rm(tmp, { force: true })
+          return
+        }
+        if (current !== null && backup) await backup(req.path, abs)
+        await fsp.rename(tmp, abs)
+        const hash = sha256Hex(req.content)
+        const st = await fsp.lstat(abs)
+        this.cache.set(req.path, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
+        this.cacheDirty = true
+        dirsToSync.add(path.dirname(abs))
+        results[i] = { path: req.path, ok: true, hash }
+      } catch (err) {
+        await fsp.rm(tmp, { force: true })
+        results[i] = failure(req.path, err)
+      }
+    })
+
+    await mapLimit([...dirsToSync], this.concurrency, fsyncDir)
+    reqs.forEach((req, i) => onItem?.(results[i] as ItemResult, req.content.byteLength))
+    return results
+  }
+
+  /** Deletes many files, each only if it still has the expected hash; empty folders go too. */
+  async deleteBatch(reqs: readonly DeleteRequest[], backup?: BackupHook, onItem?: (r: ItemResult) => void): Promise<ItemResult[]> {
+    const dirsToSync = new Set<string>()
+    const emptied = new Set<string>()
+    const results = await mapLimit(reqs, this.concurrency, async (req): Promise<ItemResult> => {
+      try {
+        const abs = this.abs(req.path)
+        await this.checkParents(req.path, false)
+        const current = await this.currentHash(req.path)
+        if (current === null) return { path: req.path, ok: true, hash: null }
+        if (current !== req.expectedHash) {
+          return { path: req.path, ok: false, reason: 'stale', message: `${req.path} changed since the plan was made` }
+        }
+        if (backup) await backup(req.path, abs)
+        await fsp.unlink(abs)
+        this.cache.delete(req.path)
+        this.cacheDirty = true
+        dirsToSync.add(path.dirname(abs))
+        emptied.add(path.dirname(abs))
+        return { path: req.path, ok: true, hash: null }
+      } catch (err) {
+        return failure(req.path, err)
+      }
+    })
+    // Remove folders the deletions left empty, deepest first, never the root.
+    const dirs = [...emptied].sort((a, b) => b.length - a.length)
+    for (let dir of dirs) {
+      while (dir !== this.root && dir.startsWith(this.root + path.sep)) {
+        try {
+          await fsp.rmdir(dir)
+        } catch {
+          break
+        }
+        dirsToSync.delete(dir)
+        dir = path.dirname(dir)
+        dirsToSync.add(dir)
+      }
+    }
+    await mapLimit([...dirsToSync], this.concurrency, async (d) => {
+      try {
+        await fsyncDir(d)
+      } catch {
+        // The folder itself may be gone.
+      }
+    })
+    results.forEach((r) => onItem?.(r))
+    return results
+  }
+
+  /**
+   * Checks that no parent of an item is a symlink or a file; with `create`, makes the missing
+   * folders and returns the ones it made.
+   */
+  private async checkParents(itemPath: string, create: boolean): Promise<string[]> {
+    const segments = itemPath.split('/').slice(0, -1)
+    const created: string[] = []
+    let dir = this.root
+    for (const seg of segments) {
+      dir = path.join(dir, seg)
+      let st: fs.Stats | null = null
+      try {
+        st = await fsp.lstat(dir)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      }
+      if (st === null) {
+        if (!create) return created
+        try {
+          await fsp.mkdir(dir)
+          created.push(dir)
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+          st = await fsp.lstat(dir)
+        }
+      }
+      if (st && st.isSymbolicLink()) throw new RefusedError(`${itemPath}: the folder ${path.relative(this.root, dir)} is a symbolic link (never followed)`)
+      if (st && !st.isDirectory()) throw new RefusedError(`${itemPath}: ${path.relative(this.root, dir)} is a file, not a folder`)
+    }
+    return created
+  }
+}
+
+class RefusedError extends Error {}
+
+function failure(itemPath: string, err: unknown): ItemResult {
+  if (err instanceof RefusedError) return { path: itemPath, ok: false, reason: 'refused', message: err.message }
+  return { path: itemPath, ok: false, reason: 'failed', message: `${itemPath}: ${describeError(err)}` }
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex')
+}
+
+/** sha256 of a file's content, streamed for large files. */
+export async function hashFile(abs: string, size: number): Promise<string> {
+  if (size < STREAM_HASH_BYTES) {
+    const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+    try {
+      return sha256Hex(await handle.readFile())
+    } finally {
+      await handle.close()
+    }
+  }
+  const hash = crypto.createHash('sha256')
+  const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+  try {
+    for await (const piece of handle.createReadStream({ autoClose: false })) hash.update(piece as Buffer)
+  } finally {
+    await handle.close()
+  }
+  return hash.digest('hex')
+}
+
+/** Reads the cache file, ignoring one that is missing or broken (it is only an optimisation). */
+function readCache(file: string): Map<string, CacheRow> {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, CacheRow> }
+    if (parsed.version !== 1 || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map()
+    const map = new Map<string, CacheRow>()
+    for (const [k, v] of Object.entries(parsed.entries)) {
+      if (Array.isArray(v) && v.length === 5 && typeof v[3] === 'string') map.set(k, v)
+    }
+    return map
+  } catch {
+    return new Map()
+  }
+}

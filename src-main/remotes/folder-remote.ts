@@ -1,0 +1,63 @@
+/**
+ * The `folder` environment: a directory (a mounted share, or a test fixture) used as the
+ * environment. It keeps prior versions in `<folder>/.syncdesk-server/versions/<run>/`, the same
+ * place the environment server keeps them.
+ */
+import path from 'node:path'
+import { DirStore } from '../engine/dir-store.js'
+import type { ScanFilter } from '../engine/filter.js'
+import { mapLimit } from '../engine/concurrency.js'
+import { preserveInto, newRunId } from '../engine/preserve.js'
+import type { DeleteRequest, ItemResult, Remote, RemoteCallOptions, RemoteScan, WriteRequest } from './remote.js'
+
+export class FolderRemote implements Remote {
+  private readonly store: DirStore
+  private readonly versionsDir: string
+
+  constructor(
+    readonly envName: string,
+    readonly folder: string,
+    opts: { cacheFile?: string; runId?: string } = {},
+  ) {
+    this.store = new DirStore(folder, { cacheFile: opts.cacheFile })
+    this.versionsDir = path.join(path.resolve(folder), '.syncdesk-server', 'versions', opts.runId ?? newRunId())
+  }
+
+  describe(): string {
+    return `folder ${this.store.root}`
+  }
+
+  async scan(filter: ScanFilter, opts: RemoteCallOptions = {}): Promise<RemoteScan> {
+    const { files, skipped } = await this.store.scan(filter, opts.signal)
+    return { files, skipped }
+  }
+
+  async readFiles(paths: readonly string[], opts: RemoteCallOptions = {}): Promise<Map<string, Buffer | Error>> {
+    const out = new Map<string, Buffer | Error>()
+    await mapLimit(
+      paths,
+      32,
+      async (p) => {
+        try {
+          out.set(p, await this.store.read(p))
+        } catch (err) {
+          out.set(p, err instanceof Error ? err : new Error(String(err)))
+        }
+      },
+      opts.signal,
+    )
+    return out
+  }
+
+  writeFiles(reqs: readonly WriteRequest[]): Promise<ItemResult[]> {
+    return this.store.writeBatch(reqs, preserveInto(this.versionsDir))
+  }
+
+  deleteFiles(reqs: readonly DeleteRequest[]): Promise<ItemResult[]> {
+    return this.store.deleteBatch(reqs, preserveInto(this.versionsDir))
+  }
+
+  async close(): Promise<void> {
+    await this.store.saveCache()
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * An environment as the engine sees it: a manifest of files, reads, and conditional writes.
+ *
+ * The folder remote and the server remote implement this one interface; the engine never
+ * knows which it has. Every write and delete is conditional on the hash the engine planned
+ * with, so a remote that moved on answers `stale` for that item instead of being overwritten.
+ */
+import type { DeleteRequest, ItemResult, Manifest, ScanSkip, WriteRequest } from '../engine/dir-store.js'
+import type { ScanFilter } from '../engine/filter.js'
+
+export type { DeleteRequest, ItemResult, Manifest, WriteRequest }
+
+export interface RemoteScan {
+  files: Manifest
+  /** Files the remote has but cannot sync (symlinks, unreadable); never treated as deleted. */
+  skipped: ScanSkip[]
+}
+
+export interface RemoteCallOptions {
+  signal?: AbortSignal
+}
+
+export interface Remote {
+  /** The environment's name (`staging`, `production`, …). */
+  readonly envName: string
+  /** A short human description: `folder /mnt/share/proj` or `server https://…`. */
+  describe(): string
+  /** Lists the remote's files; the filter may be used to skip work, the engine filters again. */
+  scan(filter: ScanFilter, opts?: RemoteCallOptions): Promise<RemoteScan>
+  /** Reads files; each result is its content or why it could not be read. */
+  readFiles(paths: readonly string[], opts?: RemoteCallOptions): Promise<Map<string, Buffer | Error>>
+  /** Conditional writes (see WriteRequest.expectedHash); the remote keeps the prior version. */
+  writeFiles(reqs: readonly WriteRequest[], opts?: RemoteCallOptions): Promise<ItemResult[]>
+  /** Conditional deletes; the remote keeps the prior version. */
+  deleteFiles(reqs: readonly DeleteRequest[], opts?: RemoteCallOptions): Promise<ItemResult[]>
+  /** Releases connections and saves caches. */
+  close(): Promise<void>
+}
