@@ -1,4 +1,5 @@
 // Bundles the Node entry points (CLI, environment server) with esbuild so that they start fast.
+import { existsSync } from 'node:fs'
 import { build } from 'esbuild'
 
 const common = {
@@ -12,7 +13,8 @@ const common = {
   external: ['electron', 'keytar', 'better-sqlite3', 'pg-native'],
 }
 
-await Promise.all([
-  build({ ...common, entryPoints: ['src-main/cli/main.ts'], outfile: 'dist/cli.cjs' }),
-  build({ ...common, entryPoints: ['src-server/main.ts'], outfile: 'dist/server.cjs' }),
-])
+const entries = [
+  ['src-main/cli/bin.ts', 'dist/cli.cjs'],
+  ['src-server/main.ts', 'dist/server.cjs'],
+]
+await Promise.all(entries.filter(([src]) => existsSync(src)).map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })))

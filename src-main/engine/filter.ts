@@ -55,3 +55,15 @@ export function readIgnoreRules(projectDir: string): string | undefined {
     throw err
   }
 }
+
+/** Whether an item path passes a filter: every folder on the way and the file itself. */
+export function pathPassesFilter(filter: ScanFilter, itemPath: string): boolean {
+  const segments = itemPath.split('/')
+  let rel = ''
+  for (let i = 0; i < segments.length - 1; i++) {
+    const seg = segments[i] as string
+    rel = rel ? `${rel}/${seg}` : seg
+    if (!filter.includeDir(rel, seg)) return false
+  }
+  return filter.includeFile(itemPath, segments[segments.length - 1] as string)
+}

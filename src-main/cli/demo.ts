@@ -1,0 +1,38 @@
+/**
+ * A demo project with an embedded local environment, for a first look without any setup.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { writeFileAtomic } from '../engine/atomic.js'
+import { initProject } from '../engine/project.js'
+
+const FILES: Record<string, string> = {
+  'services/agents/support-agent.yml': 'name: support-agent\nmodel: standard\ninstructions: |\n  Answer customer questions politely.\nskills:\n  - refunds\n  - shipping\n',
+  'services/agents/research-agent.yml': 'name: research-agent\nmodel: large\ninstructions: |\n  Summarise sources with citations.\n',
+  'services/skills/refunds/config.yml': 'id: refunds\nenabled: true\nmax_amount: 200\n',
+  'services/skills/refunds/index.md': '# Refunds\n\nHow the agent handles refund requests.\n',
+  'services/content/blog/welcome.md': '# Welcome\n\nOur first post.\n',
+  'services/web/theme.yaml': 'primary: "#2b6cb0"\nfont: Inter\n',
+  'pipelines/customer_etl/transformers/clean_names.py': 'def transform(df):\n    return df.assign(name=df.name.str.strip())\n',
+  'pipelines/customer_etl/load.sql': 'SELECT id, name FROM customers;\n',
+}
+
+/** Makes (once) a demo project and its environment folder under `root`. */
+export async function createDemo(root: string): Promise<{ projectDir: string; envDir: string }> {
+  const projectDir = path.join(root, 'project')
+  const envDir = path.join(root, 'environment-local')
+  const fresh = !fs.existsSync(path.join(projectDir, '.syncdesk', 'config.json'))
+  const { project } = await initProject(projectDir)
+  if (fresh) {
+    fs.mkdirSync(envDir, { recursive: true })
+    for (const [p, text] of Object.entries(FILES)) {
+      await writeFileAtomic(path.join(envDir, p), text)
+      // The local copy starts as a clone, with one edit of the operator's own.
+      await writeFileAtomic(path.join(projectDir, p), p.endsWith('theme.yaml') ? text.replace('Inter', 'Source Sans') : text)
+    }
+    await writeFileAtomic(path.join(envDir, 'services/content/blog/launch.md'), '# Launch\n\nWritten in the cloud.\n')
+    project.config.environments.local = { kind: 'folder', path: envDir }
+    await project.save()
+  }
+  return { projectDir, envDir }
+}

@@ -1,0 +1,147 @@
+/**
+ * Plain-words output of the CLI: status tables, run summaries, progress.
+ */
+import type { SideChange, StatusEntry, SyncProgress, SyncStatus } from '../../src-shared/sync-types.js'
+import type { RunReport, StatusReport } from '../engine/sync-engine.js'
+import type { Action } from '../engine/plan.js'
+import { planTotals } from '../engine/plan.js'
+
+/** A local date-time like `2024-11-01 14:32`. */
+export function formatTime(ms: number | null): string {
+  if (ms === null) return '—'
+  const d = new Date(ms)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`
+}
+
+function sideWord(change: SideChange, where: string): string {
+  if (change === 'added') return `new ${where}`
+  if (change === 'modified') return `changed ${where}`
+  if (change === 'deleted') return `deleted ${where}`
+  return `unchanged ${where}`
+}
+
+/** What happened to an entry, in words. */
+export function describeEntry(e: StatusEntry, env: string): string {
+  const local = e.local
+  const remote = e.remote
+  if (local !== 'unchanged' && remote === 'unchanged') return sideWord(local, 'locally')
+  if (local === 'unchanged' && remote !== 'unchanged') return sideWord(remote, `in ${env}`)
+  if (local === 'added' && remote === 'added') return e.localHash === e.remoteHash ? 'same on both sides' : 'added on both sides, different'
+  if (local === remote) return e.localHash === e.remoteHash ? `${local} on both sides, the same way` : `${local} on both sides`
+  return `${sideWord(local, 'locally')}, ${sideWord(remote, `in ${env}`)}`
+}
+
+const HEADINGS: Record<keyof SyncStatus, (env: string) => string> = {
+  remote_to_local: (env) => `To pull from ${env} (remote_to_local)`,
+  local_to_remote: (env) => `To push to ${env} (local_to_remote)`,
+  conflicts: () => 'Conflicts: changed on both sides (conflicts)',
+  in_sync: () => 'In sync (in_sync)',
+}
+
+/** The human status table, grouped by category. */
+export function formatStatus(r: StatusReport, opts: { all?: boolean } = {}): string {
+  const lines: string[] = []
+  lines.push(`Environment ${r.env} (${r.remote})`)
+  if (!r.baselineExisted) lines.push('No earlier sync with this environment: items on both sides are compared as on a first sync.')
+  for (const key of ['remote_to_local', 'local_to_remote', 'conflicts', 'in_sync'] as const) {
+    const entries = r.status[key]
+    lines.push('')
+    lines.push(`${HEADINGS[key](r.env)}: ${entries.length}`)
+    if (key === 'in_sync' && !opts.all) continue
+    const shown = opts.all ? entries : entries.slice(0, 200)
+    const width = Math.min(40, Math.max(0, ...shown.map((e) => describeEntry(e, r.env).length)))
+    for (const e of shown) {
+      let line = `  ${describeEntry(e, r.env).padEnd(width)}  ${e.path}`
+      if (key === 'conflicts') line += `   (local ${formatTime(e.localMtimeMs)}, ${r.env} ${formatTime(e.remoteMtimeMs)})`
+      lines.push(line)
+    }
+    if (shown.length < entries.length) lines.push(`  … and ${entries.length - shown.length} more (use --all, or --format json)`)
+  }
+  if (r.skipped.length) {
+    lines.push('')
+    lines.push(`Not synced: ${r.skipped.length}`)
+    for (const s of r.skipped.slice(0, 50)) lines.push(`  ${s.side.padEnd(6)}  ${s.path}: ${s.reason}`)
+  }
+  return lines.join('\n')
+}
+
+function opWords(op: Action['op'], env: string): string {
+  if (op === 'write-local') return 'write locally'
+  if (op === 'delete-local') return 'delete locally'
+  if (op === 'write-remote') return `write to ${env}`
+  return `delete in ${env}`
+}
+
+/** The summary of a run (or of what a dry run would do). */
+export function formatRun(r: RunReport): string {
+  const lines: string[] = []
+  const t = planTotals(r.plan)
+  const env = r.env
+  if (r.dryRun) {
+    lines.push(`Dry run of ${r.direction} with ${env}: nothing was changed.`)
+    if (r.plan.actions.length === 0) lines.push('Nothing to transfer.')
+    const width = 10 + env.length
+    for (const a of r.plan.actions) lines.push(`  would ${opWords(a.op, env).padEnd(width)}  ${a.path}`)
+    if (r.plan.baselineUpdates.length) lines.push(`  would record ${r.plan.baselineUpdates.length} items as in sync (already equal on both sides)`)
+  } else {
+    const res = r.result
+    const done = res?.done ?? []
+    const count = (op: Action['op']) => done.filter((a) => a.op === op).length
+    const parts: string[] = []
+    if (count('write-local')) parts.push(`${count('write-local')} written locally`)
+    if (count('delete-local')) parts.push(`${count('delete-local')} deleted locally`)
+    if (count('write-remote')) parts.push(`${count('write-remote')} written to ${env}`)
+    if (count('delete-remote')) parts.push(`${count('delete-remote')} deleted in ${env}`)
+    const verb = { pull: 'Pulled from', push: 'Pushed to', sync: 'Synced with', clone: 'Cloned from' }[r.direction]
+    lines.push(parts.length ? `${verb} ${env}: ${parts.join(', ')} (${formatBytes(done.reduce((s, a) => s + a.size, 0))}).` : `Nothing to transfer with ${env}: everything is up to date.`)
+    if (r.backupRunId) lines.push(`Local files this run replaced or deleted are backed up; to undo its local changes: syncdesk backups restore ${r.backupRunId}`)
+    if (res?.cancelled) lines.push(`Cancelled: ${t.items - done.length - res.problems.length} items were not started; what was done is recorded.`)
+    for (const p of res?.problems ?? []) lines.push(`  ${p.reason === 'stale' ? 'left alone (changed meanwhile)' : 'failed'}: ${p.message}`)
+  }
+  if (r.plan.notCarried.length) {
+    const other = r.direction === 'pull' || r.direction === 'clone' ? `local change(s) kept; push them with "syncdesk push --env ${env}"` : `change(s) in ${env} not pulled; pull them with "syncdesk pull --env ${env}"`
+    lines.push(`${r.plan.notCarried.length} ${other}.`)
+  }
+  if (r.plan.conflictsLeft.length) {
+    lines.push(`${r.plan.conflictsLeft.length} conflict(s) left as they are (both sides changed):`)
+    for (const e of r.plan.conflictsLeft.slice(0, 50)) lines.push(`  ${e.path}  (${describeEntry(e, env)})`)
+    if (r.direction === 'pull') lines.push(`Resolve them with "syncdesk sync --env ${env}", or take ${env}'s version with --overwrite-local (your versions are backed up).`)
+    else if (r.direction === 'push') lines.push(`Resolve them with "syncdesk sync --env ${env}", or replace ${env}'s version with --overwrite-remote.`)
+    else lines.push(`Resolve them with "syncdesk sync --env ${env} --resolve local|remote", or answer the prompt on a terminal.`)
+  }
+  for (const w of r.warnings) lines.push(`Warning: ${w}`)
+  return lines.join('\n')
+}
+
+/** A one-line progress bar for a terminal, redrawn at most ten times a second. */
+export function progressPrinter(stream: NodeJS.WriteStream, label: string): { update(p: SyncProgress): void; done(): void } {
+  let last = 0
+  let drawn = false
+  return {
+    update(p) {
+      const now = Date.now()
+      if (now - last < 100 && p.itemsDone < p.itemsTotal) return
+      last = now
+      if (p.phase === 'scanning') {
+        stream.write(`\r${label}: scanning…\x1b[K`)
+      } else {
+        const width = 24
+        const frac = p.itemsTotal ? p.itemsDone / p.itemsTotal : 1
+        const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '-')
+        stream.write(`\r${label} [${bar}] ${p.itemsDone}/${p.itemsTotal} items  ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}\x1b[K`)
+      }
+      drawn = true
+    },
+    done() {
+      if (drawn) stream.write('\r\x1b[K')
+    },
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * `syncdesk`: the command-line face of the sync engine.
+ *
+ * The command names are a contract scripts rely on. Every failure ends in one plain line
+ * (no stack trace) and a documented exit code: 0 done, 1 error, 2 usage, 3 stopped by a
+ * guard, by unresolved conflicts or by items that changed meanwhile.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { Command, CommanderError, Option } from 'commander'
+import { CATEGORIES, type Resolution } from '../../src-shared/sync-types.js'
+import { listBackups, restoreBackup } from '../engine/backups.js'
+import { DirStore } from '../engine/dir-store.js'
+import { EXIT, SyncDeskError, describeError } from '../engine/errors.js'
+import { acquireLock } from '../engine/lock.js'
+import { assertEnvName, initProject, openProject, type Project } from '../engine/project.js'
+import { getStatus, runDirection, type RunReport, type RunRequest } from '../engine/sync-engine.js'
+import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
+import type { Remote } from '../remotes/remote.js'
+import { createDemo } from './demo.js'
+import { formatRun, formatStatus, progressPrinter } from './format.js'
+import { ask, askConflict, canAsk } from './prompt.js'
+
+interface GlobalOptions {
+  projectDir?: string
+  localProjectDir?: string
+}
+
+function projectDirOf(cmd: Command): string {
+  const g = cmd.optsWithGlobals<GlobalOptions>()
+  return path.resolve(g.projectDir ?? g.localProjectDir ?? process.cwd())
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+/** The environment to use: the one named, or the only one there is. */
+function envNameFor(project: Project, name: string | undefined): string {
+  if (name) return name
+  const names = Object.keys(project.config.environments)
+  if (names.length === 1) return names[0] as string
+  throw new SyncDeskError('usage', names.length ? `Say which environment with --env (one of: ${names.join(', ')}).` : 'This project has no environments yet.', names.length ? undefined : 'Add one with "syncdesk env add NAME --folder PATH".')
+}
+
+async function withRemote<T>(project: Project, envName: string, fn: (remote: Remote) => Promise<T>): Promise<T> {
+  const remote = await openRemote(project, envName)
+  try {
+    return await fn(remote)
+  } finally {
+    await remote.close()
+  }
+}
+
+/** Ctrl-C stops a run between chunks; what was done is recorded. A second Ctrl-C exits. */
+function cancellation(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController()
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130)
+    process.stderr.write('\nStopping after the current batch… (Ctrl-C again to quit at once)\n')
+    controller.abort()
+  }
+  process.on('SIGINT', onSigint)
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) }
+}
+
+interface RunFlags {
+  env?: string
+  dryRun?: boolean
+  overwriteLocal?: boolean
+  overwriteRemote?: boolean
+  resolve?: Resolution
+  allowMassDelete?: boolean
+  yes?: boolean
+  format?: 'human' | 'json'
+}
+
+async function run(cmd: Command, direction: RunRequest['direction'], flags: RunFlags): Promise<number> {
+  const project = openProject(projectDirOf(cmd))
+  const envName = envNameFor(project, flags.env)
+  return withRemote(project, envName, async (remote) => {
+    const interactive = canAsk() && !flags.yes
+    const showProgress = process.stderr.isTTY && flags.format !== 'json'
+    const bar = showProgress ? progressPrinter(process.stderr, { pull: 'Pulling', push: 'Pushing', sync: 'Syncing', clone: 'Cloning' }[direction]) : null
+    const cancel = cancellation()
+    let report: RunReport
+    try {
+      report = await runDirection(project, remote, {
+        direction,
+        dryRun: flags.dryRun,
+        overwriteLocal: flags.overwriteLocal,
+        overwriteRemote: flags.overwriteRemote,
+        allowMassDelete: flags.allowMassDelete,
+        signal: cancel.signal,
+        onProgress: bar ? (p) => bar.update(p) : undefined,
+        resolve:
+          direction !== 'sync'
+            ? undefined
+            : flags.resolve
+              ? () => flags.resolve as Resolution
+              : interactive
+                ? (c) => {
+                    bar?.done()
+                    return askConflict(c, envName)
+                  }
+                : undefined,
+        confirmMassDelete: interactive
+          ? async (problem) => {
+              bar?.done()
+              process.stderr.write(`\n${problem}\n`)
+              const answer = await ask(`Type the environment name (${envName}) to go on, or press Enter to stop: `)
+              return answer === envName
+            }
+          : undefined,
+      })
+    } finally {
+      bar?.done()
+      cancel.dispose()
+    }
+    if (flags.format === 'json') out(JSON.stringify(runReportJson(report), null, 2))
+    else out(formatRun(report))
+    const problems = report.result?.problems ?? []
+    if (problems.some((p) => p.reason !== 'stale')) return EXIT.error
+    if (problems.length || report.plan.conflictsLeft.length || report.result?.cancelled) return EXIT.stopped
+    return EXIT.ok
+  })
+}
+
+function runReportJson(r: RunReport): unknown {
+  return {
+    env: r.env,
+    direction: r.direction,
+    dry_run: r.dryRun,
+    actions: r.plan.actions.map((a) => ({ op: a.op, path: a.path, bytes: a.size })),
+    done: r.result?.done.map((a) => ({ op: a.op, path: a.path })) ?? [],
+    problems: r.result?.problems ?? [],
+    conflicts_left: r.plan.conflictsLeft.map((e) => e.path),
+    not_carried: r.plan.notCarried.map((e) => e.path),
+    backup_run: r.backupRunId,
+    cancelled: r.result?.cancelled ?? false,
+    warnings: r.warnings,
+  }
+}
+
+/** Builds the program; exported for tests of the command surface. */
+export function buildProgram(): Command {
+  const program = new Command()
+  program
+    .name('syncdesk')
+    .description('Keep a local project and its cloud environments in step.')
+    .option('--project-dir <dir>', 'the local project directory (default: the current directory)')
+    .option('--local-project-dir <dir>', 'alias of --project-dir, as mage-agent users know it')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+
+  program
+    .command('init')
+    .description('make .syncdesk/ in the project')
+    .action(async (_o, cmd: Command) => {
+      const { project, created } = await initProject(projectDirOf(cmd))
+      out(created ? `Initialized a SyncDesk project in ${project.dir}` : `${project.dir} is already a SyncDesk project.`)
+    })
+
+  const env = program.command('env').description('manage environments')
+  env
+    .command('add <name>')
+    .description('add an environment: a folder (--folder) or an environment server (--url)')
+    .option('--folder <path>', 'a directory used as the environment')
+    .option('--url <url>', 'the URL of an environment server')
+    .action(async (name: string, o: { folder?: string; url?: string }, cmd: Command) => {
+      assertEnvName(name)
+      const project = openProject(projectDirOf(cmd))
+      if (project.config.environments[name]) throw new SyncDeskError('env-exists', `There is already an environment named "${name}".`, `Remove it first with "syncdesk env remove ${name}".`)
+      if (!!o.folder === !!o.url) throw new SyncDeskError('usage', 'Give exactly one of --folder PATH or --url URL.')
+      if (o.folder) {
+        const folder = path.resolve(o.folder)
+        if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new SyncDeskError('usage', `The folder ${folder} does not exist.`, 'Create it first (it may be empty).')
+        assertFolderOutsideProject(project.dir, folder)
+        project.config.environments[name] = { kind: 'folder', path: folder }
+        await project.save()
+        out(`Added environment ${name}: folder ${folder}`)
+        return
+      }
+      throw new SyncDeskError('usage', 'Server environments (--url) are not supported by this build yet.')
+    })
+  env
+    .command('list')
+    .description('list the environments')
+    .option('--format <format>', 'json or human', 'human')
+    .action(async (o: { format: string }, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      const envs = Object.entries(project.config.environments)
+      if (o.format === 'json') return out(JSON.stringify(envs.map(([name, e]) => ({ name, ...e })), null, 2))
+      if (envs.length === 0) return out('No environments yet. Add one with "syncdesk env add NAME --folder PATH".')
+      for (const [name, e] of envs) out(`${name.padEnd(16)} ${e.kind.padEnd(7)} ${e.kind === 'folder' ? e.path : e.url}`)
+    })
+  env
+    .command('remove <name>')
+    .description('forget an environment (its files are not touched)')
+    .action(async (name: string, _o, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      project.environment(name)
+      const lock = acquireLock(project.stateDir, `env remove ${name}`)
+      try {
+        delete project.config.environments[name]
+        await project.save()
+        fs.rmSync(project.baselineFile(name), { force: true })
+        fs.rmSync(project.cacheFile(name), { force: true })
+      } finally {
+        lock.release()
+      }
+      out(`Removed environment ${name}. Its files were not touched.`)
+    })
+  env
+    .command('test <name>')
+    .description('check that an environment can be reached')
+    .action(async (name: string, _o, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      await withRemote(project, name, async (remote) => {
+        const scan = await remote.scan(project.filter())
+        out(`${name} (${remote.describe()}) answers: ${scan.files.size} files.`)
+      })
+    })
+
+  program
+    .command('status')
+    .alias('sync-status')
+    .description('show what changed where: remote_to_local, local_to_remote, conflicts, in_sync')
+    .option('--env <name>', 'the environment (optional when there is only one)')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'human']).default('human'))
+    .addOption(new Option('--format-output <format>', 'alias of --format').choices(['json', 'human']).hideHelp())
+    .option('--all', 'list in-sync items too (human format)')
+    .action(async (o: { env?: string; format: string; formatOutput?: string; all?: boolean }, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      const envName = envNameFor(project, o.env)
+      const report = await withRemote(project, envName, (remote) => getStatus(project, remote))
+      for (const w of report.warnings) process.stderr.write(`Warning: ${w}\n`)
+      if ((o.formatOutput ?? o.format) === 'json') {
+        const json: Record<string, unknown> = {}
+        for (const c of CATEGORIES) json[c] = report.status[c]
+        out(JSON.stringify(json))
+      } else out(formatStatus(report, { all: o.all }))
+    })
+
+  const runOptions = (c: Command) =>
+    c
+      .option('--env <name>', 'the environment (optional when there is only one)')
+      .option('--dry-run', 'print what would change, change nothing')
+      .option('--allow-mass-delete', 'go on past the mass-delete guard')
+      .option('-y, --yes', 'ask nothing on a terminal (flags decide)')
+      .addOption(new Option('--format <format>', 'output format').choices(['json', 'human']).default('human'))
+
+  runOptions(program.command('pull').description('bring the environment’s changes here (remote_to_local)'))
+    .option('--overwrite-local', 'also replace local changes in conflicts with the environment’s (backed up first)')
+    .action((o: RunFlags, cmd: Command) => run(cmd, 'pull', o).then(setExit))
+
+  runOptions(program.command('push').alias('sync-local-to-remote').description('send local changes to the environment (local_to_remote)'))
+    .option('--overwrite-remote', 'also replace the environment’s changes in conflicts with the local ones')
+    .action((o: RunFlags, cmd: Command) => run(cmd, 'push', o).then(setExit))
+
+  runOptions(program.command('sync').description('both directions; each conflict is resolved: keep local / keep remote / skip'))
+    .addOption(new Option('--resolve <choice>', 'resolve every conflict this way (no prompt)').choices(['local', 'remote', 'skip']))
+    .action((o: RunFlags, cmd: Command) => run(cmd, 'sync', o).then(setExit))
+
+  runOptions(program.command('clone').alias('sync-project-to-local').description('pull the whole environment into an empty project directory'))
+    .option('--folder <path>', 'in a new directory: the environment folder to clone from')
+    .action(async (o: RunFlags & { folder?: string }, cmd: Command) => {
+      const dir = projectDirOf(cmd)
+      if (o.folder) {
+        const { project } = await initProject(dir)
+        const name = o.env ?? 'origin'
+        assertEnvName(name)
+        if (!project.config.environments[name]) {
+          const folder = path.resolve(o.folder)
+          assertFolderOutsideProject(project.dir, folder)
+          project.config.environments[name] = { kind: 'folder', path: folder }
+          await project.save()
+        }
+        o.env = name
+      }
+      setExit(await run(cmd, 'clone', o))
+    })
+
+  const backups = program.command('backups').description('local backups made before files were replaced or deleted')
+  backups
+    .command('list')
+    .description('list the runs that replaced or deleted local files, newest first')
+    .action(async (_o, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      const list = listBackups(project.backupsDir)
+      if (list.length === 0) return out('No backups yet.')
+      for (const b of list) out(`${b.runId}  ${b.direction.padEnd(5)} ${b.env.padEnd(12)} ${b.overwritten} replaced, ${b.deleted} deleted, ${b.created} created`)
+    })
+  backups
+    .command('restore <run>')
+    .description('undo a run: put back the local files it replaced or deleted ("latest" for the last one)')
+    .action(async (runId: string, _o, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      const lock = acquireLock(project.stateDir, `backups restore ${runId}`)
+      try {
+        const store = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
+        const r = await restoreBackup(project.backupsDir, runId, store)
+        await store.saveCache()
+        out(`Restored ${r.restored.length} files and removed ${r.removed.length} files that run had created.`)
+        for (const l of r.left) out(`  left as it is: ${l.path} (${l.reason})`)
+        if (r.restored.length + r.removed.length) out(`This restore can itself be undone: syncdesk backups restore ${r.restoreRunId}`)
+        if (r.left.length) setExit(EXIT.stopped)
+      } finally {
+        lock.release()
+      }
+    })
+
+  program
+    .command('demo')
+    .description('make a demo project with a local environment and show its status')
+    .option('--dir <dir>', 'where to make it', path.join(process.env.HOME ?? process.cwd(), 'syncdesk-demo'))
+    .action(async (o: { dir: string }) => {
+      const { projectDir, envDir } = await createDemo(path.resolve(o.dir))
+      const project = openProject(projectDir)
+      const report = await withRemote(project, 'local', (remote) => getStatus(project, remote))
+      out(`Demo project: ${projectDir}\nIts environment "local" is the folder ${envDir}.\n`)
+      out(formatStatus(report))
+      out(`\nTry:\n  npx syncdesk --project-dir ${projectDir} sync --env local\n  npx syncdesk --project-dir ${projectDir} status --env local`)
+    })
+
+  return program
+}
+
+let exitCode: number = EXIT.ok
+function setExit(code: number): void {
+  exitCode = Math.max(exitCode, code)
+}
+
+/** Runs the CLI with `argv` and returns the exit code; prints errors as one line. */
+export async function main(argv: string[]): Promise<number> {
+  exitCode = EXIT.ok
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return exitCode
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok
+      return EXIT.usage
+    }
+    if (err instanceof SyncDeskError) {
+      process.stderr.write(`syncdesk: ${err.message}\n`)
+      if (err.hint) process.stderr.write(`  ${err.hint}\n`)
+      return err.exitCode
+    }
+    process.stderr.write(`syncdesk: unexpected error: ${describeError(err)}\n`)
+    if (process.env.SYNCDESK_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`)
+    return EXIT.error
+  }
+}

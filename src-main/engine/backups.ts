@@ -1,0 +1,168 @@
+/**
+ * Local backups: every local overwrite or delete keeps the old content under
+ * `.syncdesk/backups/<run>/files/`, with `run.json` saying what the run changed, so that
+ * "undo last pull" (`syncdesk backups restore RUN`) can put it back.
+ */
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+import { writeFileAtomic } from './atomic.js'
+import type { BackupHook, DirStore } from './dir-store.js'
+import { SyncDeskError } from './errors.js'
+import { pathProblem } from './paths.js'
+import { newRunId, preserveInto } from './preserve.js'
+
+/** What one run changed locally: the hash before (null = it did not exist) and after. */
+export interface BackupChange {
+  path: string
+  before: string | null
+  after: string | null
+}
+
+export interface BackupRecord {
+  version: 1
+  runId: string
+  env: string
+  direction: string
+  startedAt: string
+  finishedAt?: string
+  changes: BackupChange[]
+}
+
+/** The backup of one run, filled in while it applies its plan. */
+export class BackupRun {
+  readonly runId: string
+  readonly dir: string
+  readonly hook: BackupHook
+  private readonly record: BackupRecord
+  private readonly preserve: BackupHook
+
+  constructor(backupsDir: string, env: string, direction: string, runId = newRunId()) {
+    this.runId = runId
+    this.dir = path.join(backupsDir, runId)
+    this.record = { version: 1, runId, env, direction, startedAt: new Date().toISOString(), changes: [] }
+    this.preserve = preserveInto(path.join(this.dir, 'files'))
+    this.hook = this.preserve
+  }
+
+  /** Notes a local change made by this run (after it happened). */
+  noteWrite(itemPath: string, before: string | null, after: string | null): void {
+    this.record.changes.push({ path: itemPath, before, after })
+  }
+
+  get changeCount(): number {
+    return this.record.changes.length
+  }
+
+  /** Writes run.json when the run changed anything locally. */
+  async finish(): Promise<void> {
+    if (this.record.changes.length === 0) return
+    this.record.finishedAt = new Date().toISOString()
+    await writeFileAtomic(path.join(this.dir, 'run.json'), JSON.stringify(this.record, null, 1))
+  }
+}
+
+export interface BackupSummary {
+  runId: string
+  env: string
+  direction: string
+  startedAt: string
+  overwritten: number
+  deleted: number
+  created: number
+}
+
+function readRecord(dir: string): BackupRecord | null {
+  try {
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as BackupRecord
+    return raw.version === 1 && Array.isArray(raw.changes) ? raw : null
+  } catch {
+    return null
+  }
+}
+
+/** The runs that changed local files, newest first. */
+export function listBackups(backupsDir: string): BackupSummary[] {
+  let names: string[]
+  try {
+    names = fs.readdirSync(backupsDir)
+  } catch {
+    return []
+  }
+  const out: BackupSummary[] = []
+  for (const name of names.sort().reverse()) {
+    const rec = readRecord(path.join(backupsDir, name))
+    if (!rec) continue
+    out.push({
+      runId: rec.runId,
+      env: rec.env,
+      direction: rec.direction,
+      startedAt: rec.startedAt,
+      overwritten: rec.changes.filter((c) => c.before !== null && c.after !== null).length,
+      deleted: rec.changes.filter((c) => c.after === null).length,
+      created: rec.changes.filter((c) => c.before === null).length,
+    })
+  }
+  return out
+}
+
+export interface RestoreResult {
+  restoreRunId: string
+  restored: string[]
+  removed: string[]
+  /** Items left as they are because they changed after the run, with why. */
+  left: { path: string; reason: string }[]
+}
+
+/**
+ * Puts back what a run changed locally: old contents return, files it created are removed
+ * (if still as it left them). What the restore replaces is itself backed up first, so a
+ * restore can be undone the same way.
+ */
+export async function restoreBackup(backupsDir: string, runId: string, store: DirStore): Promise<RestoreResult> {
+  const id = runId === 'latest' ? listBackups(backupsDir)[0]?.runId : runId
+  if (!id || pathProblem(id) || id.includes('/')) throw new SyncDeskError('not-found', runId === 'latest' ? 'There are no backups yet.' : `No backup run named "${runId}".`, 'See "syncdesk backups list".')
+  const dir = path.join(backupsDir, id)
+  const rec = readRecord(dir)
+  if (!rec) throw new SyncDeskError('not-found', `No backup run named "${runId}".`, 'See "syncdesk backups list".')
+
+  const undo = new BackupRun(backupsDir, rec.env, `restore of ${id}`)
+  const result: RestoreResult = { restoreRunId: undo.runId, restored: [], removed: [], left: [] }
+  // The last change of each path in the run decides what to restore.
+  const byPath = new Map<string, BackupChange>()
+  for (const c of rec.changes) if (!byPath.has(c.path)) byPath.set(c.path, c)
+
+  for (const c of byPath.values()) {
+    const current = await store.currentHash(c.path).catch(() => undefined)
+    if (current === undefined) {
+      result.left.push({ path: c.path, reason: 'it cannot be read now' })
+      continue
+    }
+    if (current !== c.after) {
+      result.left.push({ path: c.path, reason: 'it changed after that run' })
+      continue
+    }
+    if (c.before === null) {
+      const [r] = await store.deleteBatch([{ path: c.path, expectedHash: current as string }], undo.hook)
+      if (r?.ok) {
+        undo.noteWrite(c.path, current, null)
+        result.removed.push(c.path)
+      } else result.left.push({ path: c.path, reason: r ? r.message : 'failed' })
+      continue
+    }
+    let content: Buffer
+    try {
+      content = await fsp.readFile(path.join(dir, 'files', ...c.path.split('/')))
+    } catch {
+      result.left.push({ path: c.path, reason: 'its backup copy is missing' })
+      continue
+    }
+    const [r] = await store.writeBatch([{ path: c.path, content, expectedHash: current }], undo.hook)
+    if (r?.ok) {
+      undo.noteWrite(c.path, current, c.before)
+      result.restored.push(c.path)
+    } else result.left.push({ path: c.path, reason: r ? r.message : 'failed' })
+  }
+  await undo.finish()
+  return result
+}

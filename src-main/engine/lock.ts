@@ -1,0 +1,102 @@
+/**
+ * One writer per project (DESIGN.md safety rule 7): a lock file created exclusively.
+ *
+ * A lock left by a process that is gone (same host, no such pid) is reclaimed; a live one
+ * stops the run with a message naming its owner.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { SyncDeskError } from './errors.js'
+
+interface LockOwner {
+  pid: number
+  host: string
+  startedAt: string
+  command?: string
+}
+
+export interface Lock {
+  release(): void
+}
+
+function ownerIsGone(owner: LockOwner | null): boolean {
+  if (!owner) return true
+  if (owner.host !== os.hostname()) return false
+  try {
+    process.kill(owner.pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+function readOwner(file: string): LockOwner | null {
+  try {
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner
+    return typeof raw.pid === 'number' && typeof raw.host === 'string' ? raw : null
+  } catch {
+    return null
+  }
+}
+
+/** Takes the project's writer lock or throws a 'locked' error naming the owner. */
+export function acquireLock(stateDir: string, command?: string): Lock {
+  const file = path.join(stateDir, 'lock')
+  fs.mkdirSync(stateDir, { recursive: true })
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx', 0o644)
+      fs.writeSync(fd, JSON.stringify(me))
+      fs.fsyncSync(fd)
+      fs.closeSync(fd)
+      let released = false
+      return {
+        release() {
+          if (released) return
+          released = true
+          try {
+            if (readOwner(file)?.pid === process.pid) fs.unlinkSync(file)
+          } catch {}
+        },
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+    const owner = readOwner(file)
+    // A lock file that is being written right now has no owner yet: give it a moment.
+    if (!owner) {
+      const age = Date.now() - safeMtime(file)
+      if (age < 2000) {
+        sleepSync(100)
+        continue
+      }
+    }
+    if (!ownerIsGone(owner)) {
+      throw new SyncDeskError(
+        'locked',
+        `Another SyncDesk run is working on this project (pid ${owner?.pid} on ${owner?.host}${owner?.command ? `, ${owner.command}` : ''}, since ${owner?.startedAt}).`,
+        'Wait for it to finish and try again.',
+      )
+    }
+    // Reclaim a stale lock: rename is atomic, so only one reclaimer wins.
+    try {
+      fs.renameSync(file, `${file}.stale-${process.pid}`)
+      fs.rmSync(`${file}.stale-${process.pid}`, { force: true })
+    } catch {}
+  }
+  throw new SyncDeskError('locked', 'Could not take the project lock; another SyncDesk run may be starting.', 'Try again in a moment.')
+}
+
+function safeMtime(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}

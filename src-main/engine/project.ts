@@ -1,0 +1,142 @@
+/**
+ * A project: a local directory SyncDesk manages, with its own data in `.syncdesk/`.
+ *
+ * `.syncdesk/config.json` holds the environments and what is synced; it never holds a secret.
+ * A config that cannot be read is reported with its location and left as it is.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import crypto from 'node:crypto'
+import { z } from 'zod'
+import { writeFileAtomic } from './atomic.js'
+import { SyncDeskError } from './errors.js'
+import { createFilter, readIgnoreRules, type ScanFilter } from './filter.js'
+
+export const STATE_DIR = '.syncdesk'
+
+const envName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" and "_" only')
+
+const folderEnvironment = z.object({ kind: z.literal('folder'), path: z.string().min(1) })
+const serverEnvironment = z.object({ kind: z.literal('server'), url: z.string().url() })
+const environment = z.discriminatedUnion('kind', [folderEnvironment, serverEnvironment])
+
+const configSchema = z.object({
+  version: z.literal(1),
+  projectId: z.string().min(1),
+  environments: z.record(envName, environment).default({}),
+  extensions: z.array(z.string().regex(/^\.?[A-Za-z0-9_+-]{1,16}$/)).default([]),
+  guard: z
+    .object({
+      maxDeleteCount: z.number().int().nonnegative().default(100),
+      maxDeleteShare: z.number().min(0).max(1).default(0.5),
+    })
+    .default({ maxDeleteCount: 100, maxDeleteShare: 0.5 }),
+})
+
+export type ProjectConfig = z.infer<typeof configSchema>
+export type EnvironmentConfig = z.infer<typeof environment>
+
+/** Checks an environment name; throws a usage error naming the rule. */
+export function assertEnvName(name: string): void {
+  if (!envName.safeParse(name).success) {
+    throw new SyncDeskError('usage', `Environment names use letters, digits, "-" and "_" (at most 64), not ${JSON.stringify(name)}.`)
+  }
+}
+
+export class Project {
+  readonly dir: string
+  readonly stateDir: string
+  config: ProjectConfig
+
+  constructor(dir: string, config: ProjectConfig) {
+    this.dir = path.resolve(dir)
+    this.stateDir = path.join(this.dir, STATE_DIR)
+    this.config = config
+  }
+
+  get configFile(): string {
+    return path.join(this.stateDir, 'config.json')
+  }
+
+  baselineFile(env: string): string {
+    return path.join(this.stateDir, 'baselines', `${env}.json`)
+  }
+
+  cacheFile(side: 'local' | string): string {
+    return path.join(this.stateDir, 'cache', side === 'local' ? 'local.json' : `env-${side}.json`)
+  }
+
+  get backupsDir(): string {
+    return path.join(this.stateDir, 'backups')
+  }
+
+  /** The filter for this project: default types, extra extensions, `.syncdeskignore`. */
+  filter(): ScanFilter {
+    return createFilter({ extraExtensions: this.config.extensions, ignoreRules: readIgnoreRules(this.dir) })
+  }
+
+  environment(name: string): EnvironmentConfig {
+    const env = this.config.environments[name]
+    if (!env) {
+      const known = Object.keys(this.config.environments)
+      throw new SyncDeskError(
+        'env-unknown',
+        `No environment named "${name}" in this project.`,
+        known.length ? `Known environments: ${known.join(', ')}.` : 'Add one with "syncdesk env add NAME --folder PATH" or "--url URL".',
+      )
+    }
+    return env
+  }
+
+  async save(): Promise<void> {
+    await writeFileAtomic(this.configFile, JSON.stringify(this.config, null, 2) + '\n')
+  }
+}
+
+/** Makes `.syncdesk/` in a project directory; an existing project is left as it is. */
+export async function initProject(dir: string): Promise<{ project: Project; created: boolean }> {
+  const abs = path.resolve(dir)
+  if (fs.existsSync(path.join(abs, STATE_DIR, 'config.json'))) return { project: openProject(abs), created: false }
+  fs.mkdirSync(abs, { recursive: true })
+  const project = new Project(abs, configSchema.parse({ version: 1, projectId: crypto.randomUUID() }))
+  await project.save()
+  // Keep SyncDesk's own data out of the user's git repository.
+  await writeFileAtomic(path.join(project.stateDir, '.gitignore'), '*\n')
+  return { project, created: true }
+}
+
+/** Opens an initialized project, with clear errors for a missing or broken config. */
+export function openProject(dir: string): Project {
+  const abs = path.resolve(dir)
+  const file = path.join(abs, STATE_DIR, 'config.json')
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new SyncDeskError('not-initialized', `${abs} is not a SyncDesk project yet.`, `Run "syncdesk init" there (or pass --project-dir).`)
+    }
+    throw new SyncDeskError('config-invalid', `Cannot read ${file}: ${(err as Error).message}`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new SyncDeskError(
+      'config-invalid',
+      `The project config ${file} is not valid JSON (${(err as Error).message}).`,
+      'Fix the file by hand, or move it away and run "syncdesk init" again; nothing was changed.',
+    )
+  }
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue && issue.path.length ? issue.path.join('.') : 'the file'
+    throw new SyncDeskError(
+      'config-invalid',
+      `The project config ${file} is not valid: ${where}: ${issue?.message ?? 'invalid'}.`,
+      'Fix the file by hand; nothing was changed.',
+    )
+  }
+  return new Project(abs, parsed.data)
+}
