@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs'
 import { writeFileAtomic } from './atomic.js'
-import { pathProblem } from './paths.js'
 
 export interface Baseline {
   /** path → sha256 */
@@ -53,7 +52,8 @@ function parseBaseline(text: string): Map<string, string> | null {
     if (version !== 1 || typeof files !== 'object' || files === null || Array.isArray(files)) return null
     const map = new Map<string, string>()
     for (const [p, h] of Object.entries(files)) {
-      if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h) || pathProblem(p)) return null
+      // Paths are checked again before any filesystem call; here the shape is enough.
+      if (typeof h !== 'string' || h.length !== 64 || p.length === 0) return null
       map.set(p, h)
     }
     return map

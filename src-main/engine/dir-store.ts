@@ -117,10 +117,10 @@ export class DirStore {
         return
       }
       for (const entry of entries) {
-        const name = entry.name
-        const rawRel = relDir ? `${relDir}/${name}` : name
-        const rel = rawRel.normalize('NFC')
-        const abs = path.join(absDir, name)
+        const raw = entry.name
+        const name = ASCII_NAME.test(raw) ? raw : raw.normalize('NFC')
+        const rel = relDir ? `${relDir}/${name}` : name
+        const abs = absDir + path.sep + raw
         if (entry.isFile() && name.includes(TEMP_MARKER)) {
           staleTemps.push(abs)
           continue
@@ -132,11 +132,14 @@ export class DirStore {
           continue
         }
         if (entry.isDirectory()) {
-          if (filter.includeDir(rel, name)) walk(rawRel, abs)
+          if (!filter.includeDir(rel, name)) continue
+          const problem = nameProblem(raw)
+          if (problem) skipped.push({ path: rel, reason: `folder name not syncable: ${problem}` })
+          else walk(rel, abs)
           continue
         }
         if (!entry.isFile() || !filter.includeFile(rel, name)) continue
-        const problem = pathProblem(rel)
+        const problem = nameProblem(raw)
         if (problem) {
           skipped.push({ path: rel, reason: `name not syncable: ${problem}` })
           continue
@@ -262,11 +265,12 @@ export class DirStore {
     const results = new Array<ItemResult>(reqs.length)
     const temps = new Array<string | null>(reqs.length).fill(null)
     const dirsToSync = new Set<string>()
+    const checked = new Set<string>()
 
     await mapLimit(reqs, this.concurrency, async (req, i) => {
       try {
         const abs = this.abs(req.path)
-        const created = await this.checkParents(req.path, true)
+        const created = await this.checkParents(req.path, true, checked)
         for (const d of created) dirsToSync.add(path.dirname(d))
         const tmp = tempPathFor(abs)
         await writeDurably(tmp, req.content)
@@ -359,12 +363,13 @@ export class DirStore {
    * Checks that no parent of an item is a symlink or a file; with `create`, makes the missing
    * folders and returns the ones it made.
    */
-  private async checkParents(itemPath: string, create: boolean): Promise<string[]> {
+  private async checkParents(itemPath: string, create: boolean, checked?: Set<string>): Promise<string[]> {
     const segments = itemPath.split('/').slice(0, -1)
     const created: string[] = []
     let dir = this.root
     for (const seg of segments) {
       dir = path.join(dir, seg)
+      if (checked?.has(dir)) continue
       let st: fs.Stats | null = null
       try {
         st = await fsp.lstat(dir)
@@ -383,12 +388,27 @@ export class DirStore {
       }
       if (st && st.isSymbolicLink()) throw new RefusedError(`${itemPath}: the folder ${path.relative(this.root, dir)} is a symbolic link (never followed)`)
       if (st && !st.isDirectory()) throw new RefusedError(`${itemPath}: ${path.relative(this.root, dir)} is a file, not a folder`)
+      checked?.add(dir)
     }
     return created
   }
 }
 
 class RefusedError extends Error {}
+
+/**
+ * Why a directory entry's name cannot be an item name, or null. A name from readdir has no
+ * `/` or NUL; it may still hold a backslash, a control character or a non-NFC form.
+ */
+function nameProblem(name: string): string | null {
+  if (ASCII_NAME.test(name)) return null
+  // macOS and Windows find a file by either Unicode form; Linux needs the form on disk.
+  if (NORMALIZATION_INSENSITIVE) return pathProblem(name.normalize('NFC'))
+  return pathProblem(name)
+}
+
+const ASCII_NAME = /^[\x20-\x5b\x5d-\x7e]+$/
+const NORMALIZATION_INSENSITIVE = process.platform === 'darwin' || process.platform === 'win32'
 
 function failure(itemPath: string, err: unknown): ItemResult {
   if (err instanceof RefusedError) return { path: itemPath, ok: false, reason: 'refused', message: err.message }
