@@ -16,10 +16,10 @@ export type Category = (typeof CATEGORIES)[number]
 export type Direction = 'pull' | 'push' | 'sync' | 'clone'
 
 /** How one conflict is resolved in a sync. */
-export type Resolution = 'local' | 'remote' | 'skip'
+export type Resolution = 'local' | 'remote' | 'skip' | 'merge'
 
-/** One item in a status report. Files carry `path`; records (later) carry `table` and `key`. */
-export interface StatusEntry {
+/** One file in a status report. */
+export interface FileStatusEntry {
   kind: 'file'
   path: string
   local: SideChange
@@ -35,12 +35,43 @@ export interface StatusEntry {
   remoteMtimeMs: number | null
 }
 
+/** A record's content: its columns, as canonical JSON values. */
+export type RecordData = Record<string, unknown>
+
+/** One database record in a status report: `table` and `key` instead of `path`. */
+export interface RecordStatusEntry {
+  kind: 'record'
+  table: string
+  key: string
+  local: SideChange
+  remote: SideChange
+  localHash: string | null
+  remoteHash: string | null
+  baseHash: string | null
+  /** Top-level fields whose values differ between local and remote. */
+  fields: string[]
+  /** For conflicts: the two sides changed different fields, so a field-level merge keeps both. */
+  mergeable?: boolean
+  /** For conflicts: each side's record and the baseline's (null where absent). */
+  localData?: RecordData | null
+  remoteData?: RecordData | null
+  baseData?: RecordData | null
+}
+
+export type StatusEntry = FileStatusEntry | RecordStatusEntry
+
+/** Entries grouped into the four categories. */
+export type CategoryMap<E> = Record<Category, E[]>
+
 /** A status report: every item in exactly one category. */
-export interface SyncStatus {
-  remote_to_local: StatusEntry[]
-  local_to_remote: StatusEntry[]
-  conflicts: StatusEntry[]
-  in_sync: StatusEntry[]
+export type SyncStatus = CategoryMap<StatusEntry>
+
+/** What a sync covers: files, database records, or both. */
+export type SyncScope = 'files' | 'records' | 'all'
+
+/** The display name of an item: its path, or `table/key` for a record. */
+export function itemLabel(e: StatusEntry): string {
+  return e.kind === 'file' ? e.path : `${e.table}/${e.key}`
 }
 
 /** Something the scan did not sync, and why (symlinks, unreadable files, bad names). */

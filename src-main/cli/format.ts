@@ -2,6 +2,7 @@
  * Plain-words output of the CLI: status tables, run summaries, progress.
  */
 import type { SideChange, StatusEntry, SyncProgress, SyncStatus } from '../../src-shared/sync-types.js'
+import { itemLabel } from '../../src-shared/sync-types.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
 import type { Action } from '../engine/plan.js'
 import { planTotals } from '../engine/plan.js'
@@ -59,8 +60,9 @@ export function formatStatus(r: StatusReport, opts: { all?: boolean } = {}): str
     const shown = opts.all ? entries : entries.slice(0, 200)
     const width = Math.min(40, Math.max(0, ...shown.map((e) => describeEntry(e, r.env).length)))
     for (const e of shown) {
-      let line = `  ${describeEntry(e, r.env).padEnd(width)}  ${e.path}`
-      if (key === 'conflicts') line += `   (local ${formatTime(e.localMtimeMs)}, ${r.env} ${formatTime(e.remoteMtimeMs)})`
+      let line = `  ${describeEntry(e, r.env).padEnd(width)}  ${itemLabel(e)}`
+      if (key === 'conflicts' && e.kind === 'file') line += `   (local ${formatTime(e.localMtimeMs)}, ${r.env} ${formatTime(e.remoteMtimeMs)})`
+      if (e.kind === 'record' && e.fields.length) line += `   fields: ${e.fields.join(', ')}${e.mergeable ? ' (different fields: can be merged)' : ''}`
       lines.push(line)
     }
     if (shown.length < entries.length) lines.push(`  … and ${entries.length - shown.length} more (use --all, or --format json)`)
@@ -71,6 +73,11 @@ export function formatStatus(r: StatusReport, opts: { all?: boolean } = {}): str
     for (const s of r.skipped.slice(0, 50)) lines.push(`  ${s.side.padEnd(6)}  ${s.path}: ${s.reason}`)
   }
   return lines.join('\n')
+}
+
+/** The display name of an action's item. */
+export function actionLabel(a: Action): string {
+  return a.kind === 'file' ? a.path : `${a.table}/${a.key}`
 }
 
 function opWords(op: Action['op'], env: string): string {
@@ -89,7 +96,7 @@ export function formatRun(r: RunReport): string {
     lines.push(`Dry run of ${r.direction} with ${env}: nothing was changed.`)
     if (r.plan.actions.length === 0) lines.push('Nothing to transfer.')
     const width = 10 + env.length
-    for (const a of r.plan.actions) lines.push(`  would ${opWords(a.op, env).padEnd(width)}  ${a.path}`)
+    for (const a of r.plan.actions) lines.push(`  would ${opWords(a.op, env).padEnd(width)}  ${actionLabel(a)}${a.why === 'merge' ? ' (field-level merge)' : ''}`)
     if (r.plan.baselineUpdates.length) lines.push(`  would record ${r.plan.baselineUpdates.length} items as in sync (already equal on both sides)`)
   } else {
     const res = r.result
@@ -101,7 +108,8 @@ export function formatRun(r: RunReport): string {
     if (count('write-remote')) parts.push(`${count('write-remote')} written to ${env}`)
     if (count('delete-remote')) parts.push(`${count('delete-remote')} deleted in ${env}`)
     const verb = { pull: 'Pulled from', push: 'Pushed to', sync: 'Synced with', clone: 'Cloned from' }[r.direction]
-    lines.push(parts.length ? `${verb} ${env}: ${parts.join(', ')} (${formatBytes(done.reduce((s, a) => s + a.size, 0))}).` : `Nothing to transfer with ${env}: everything is up to date.`)
+    const bytes = done.reduce((sum, a) => sum + a.size, 0)
+    lines.push(parts.length ? `${verb} ${env}: ${parts.join(', ')}${bytes ? ` (${formatBytes(bytes)})` : ''}.` : `Nothing to transfer with ${env}: everything is up to date.`)
     if (r.backupRunId) lines.push(`Local files this run replaced or deleted are backed up; to undo its local changes: syncdesk backups restore ${r.backupRunId}`)
     if (res?.cancelled) lines.push(`Cancelled: ${t.items - done.length - res.problems.length} items were not started; what was done is recorded.`)
     for (const p of res?.problems ?? []) lines.push(`  ${p.reason === 'stale' ? 'left alone (changed meanwhile)' : 'failed'}: ${p.message}`)
@@ -112,7 +120,7 @@ export function formatRun(r: RunReport): string {
   }
   if (r.plan.conflictsLeft.length) {
     lines.push(`${r.plan.conflictsLeft.length} conflict(s) left as they are (both sides changed):`)
-    for (const e of r.plan.conflictsLeft.slice(0, 50)) lines.push(`  ${e.path}  (${describeEntry(e, env)})`)
+    for (const e of r.plan.conflictsLeft.slice(0, 50)) lines.push(`  ${itemLabel(e)}  (${describeEntry(e, env)}${e.kind === 'record' && e.fields.length ? `; fields ${e.fields.join(', ')}` : ''})`)
     if (r.direction === 'pull') lines.push(`Resolve them with "syncdesk sync --env ${env}", or take ${env}'s version with --overwrite-local (your versions are backed up).`)
     else if (r.direction === 'push') lines.push(`Resolve them with "syncdesk sync --env ${env}", or replace ${env}'s version with --overwrite-remote.`)
     else lines.push(`Resolve them with "syncdesk sync --env ${env} --resolve local|remote", or answer the prompt on a terminal.`)

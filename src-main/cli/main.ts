@@ -8,13 +8,16 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
-import { CATEGORIES, type Resolution } from '../../src-shared/sync-types.js'
+import { CATEGORIES, type Resolution, type SyncScope } from '../../src-shared/sync-types.js'
 import { listBackups, restoreBackup } from '../engine/backups.js'
 import { DirStore } from '../engine/dir-store.js'
 import { EXIT, SyncDeskError, describeError } from '../engine/errors.js'
 import { acquireLock } from '../engine/lock.js'
 import { assertEnvName, initProject, openProject, type Project } from '../engine/project.js'
-import { getStatus, runDirection, type RunReport, type RunRequest } from '../engine/sync-engine.js'
+import { getStatus, openProjectDatabase, runDirection, type RunReport, type RunRequest } from '../engine/sync-engine.js'
+import type { RecordStore } from '../engine/records/record-store.js'
+import { accountFor } from '../secrets/credential-store.js'
+import { KeytarCredentialStore } from '../secrets/keytar-store.js'
 import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
 import type { Remote } from '../remotes/remote.js'
 import { createDemo } from './demo.js'
@@ -73,6 +76,26 @@ interface RunFlags {
   allowMassDelete?: boolean
   yes?: boolean
   format?: 'human' | 'json'
+  scope?: SyncScope
+}
+
+function scopeOption(): Option {
+  return new Option('--scope <scope>', 'what to compare: files, records (database) or all').choices(['files', 'records', 'all']).default('all')
+}
+
+/** The keychain account of a project's PostgreSQL password (environment names cannot hold "#"). */
+function databaseAccount(project: Project): string {
+  return accountFor(project.dir, '#database')
+}
+
+/** Opens the project's database, with a PostgreSQL password from SYNCDESK_DB_PASSWORD or the keychain. */
+async function openLocalDatabase(project: Project): Promise<RecordStore | null> {
+  const db = project.config.database
+  if (!db) return null
+  if (db.kind === 'sqlite') return openProjectDatabase(project)
+  const fromEnv = process.env.SYNCDESK_DB_PASSWORD
+  const password = fromEnv ?? (await new KeytarCredentialStore().get(databaseAccount(project)).catch(() => null)) ?? undefined
+  return openProjectDatabase(project, password)
 }
 
 async function run(cmd: Command, direction: RunRequest['direction'], flags: RunFlags): Promise<number> {
@@ -87,6 +110,8 @@ async function run(cmd: Command, direction: RunRequest['direction'], flags: RunF
     try {
       report = await runDirection(project, remote, {
         direction,
+        scope: flags.scope,
+        openLocalRecords: () => openLocalDatabase(project),
         dryRun: flags.dryRun,
         overwriteLocal: flags.overwriteLocal,
         overwriteRemote: flags.overwriteRemote,
@@ -96,8 +121,10 @@ async function run(cmd: Command, direction: RunRequest['direction'], flags: RunF
         resolve:
           direction !== 'sync'
             ? undefined
-            : flags.resolve
-              ? () => flags.resolve as Resolution
+            : flags.resolve === 'merge'
+              ? (c) => (c.kind === 'record' && c.mergeable ? 'merge' : 'skip')
+              : flags.resolve
+                ? () => flags.resolve as Resolution
               : interactive
                 ? (c) => {
                     bar?.done()
@@ -126,16 +153,21 @@ async function run(cmd: Command, direction: RunRequest['direction'], flags: RunF
   })
 }
 
+/** `{path}` for a file, `{table, key}` for a record. */
+function itemRef(x: { kind: 'file'; path: string } | { kind: 'record'; table: string; key: string }): Record<string, string> {
+  return x.kind === 'file' ? { path: x.path } : { table: x.table, key: x.key }
+}
+
 function runReportJson(r: RunReport): unknown {
   return {
     env: r.env,
     direction: r.direction,
     dry_run: r.dryRun,
-    actions: r.plan.actions.map((a) => ({ op: a.op, path: a.path, bytes: a.size })),
-    done: r.result?.done.map((a) => ({ op: a.op, path: a.path })) ?? [],
+    actions: r.plan.actions.map((a) => ({ op: a.op, ...itemRef(a), bytes: a.size, why: a.why })),
+    done: r.result?.done.map((a) => ({ op: a.op, ...itemRef(a) })) ?? [],
     problems: r.result?.problems ?? [],
-    conflicts_left: r.plan.conflictsLeft.map((e) => e.path),
-    not_carried: r.plan.notCarried.map((e) => e.path),
+    conflicts_left: r.plan.conflictsLeft.map(itemRef),
+    not_carried: r.plan.notCarried.map(itemRef),
     backup_run: r.backupRunId,
     cancelled: r.result?.cancelled ?? false,
     warnings: r.warnings,
@@ -230,10 +262,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'human']).default('human'))
     .addOption(new Option('--format-output <format>', 'alias of --format').choices(['json', 'human']).hideHelp())
     .option('--all', 'list in-sync items too (human format)')
-    .action(async (o: { env?: string; format: string; formatOutput?: string; all?: boolean }, cmd: Command) => {
+    .addOption(scopeOption())
+    .action(async (o: { env?: string; format: string; formatOutput?: string; all?: boolean; scope: SyncScope }, cmd: Command) => {
       const project = openProject(projectDirOf(cmd))
       const envName = envNameFor(project, o.env)
-      const report = await withRemote(project, envName, (remote) => getStatus(project, remote))
+      const report = await withRemote(project, envName, (remote) => getStatus(project, remote, { scope: o.scope, openLocalRecords: () => openLocalDatabase(project) }))
       for (const w of report.warnings) process.stderr.write(`Warning: ${w}\n`)
       if ((o.formatOutput ?? o.format) === 'json') {
         const json: Record<string, unknown> = {}
@@ -249,6 +282,7 @@ export function buildProgram(): Command {
       .option('--allow-mass-delete', 'go on past the mass-delete guard')
       .option('-y, --yes', 'ask nothing on a terminal (flags decide)')
       .addOption(new Option('--format <format>', 'output format').choices(['json', 'human']).default('human'))
+      .addOption(scopeOption())
 
   runOptions(program.command('pull').description('bring the environment’s changes here (remote_to_local)'))
     .option('--overwrite-local', 'also replace local changes in conflicts with the environment’s (backed up first)')
@@ -259,7 +293,14 @@ export function buildProgram(): Command {
     .action((o: RunFlags, cmd: Command) => run(cmd, 'push', o).then(setExit))
 
   runOptions(program.command('sync').description('both directions; each conflict is resolved: keep local / keep remote / skip'))
-    .addOption(new Option('--resolve <choice>', 'resolve every conflict this way (no prompt)').choices(['local', 'remote', 'skip']))
+    .addOption(
+      new Option('--resolve <choice>', 'resolve every conflict this way (no prompt); merge: field-level merge of records that changed in different fields, others skipped').choices([
+        'local',
+        'remote',
+        'skip',
+        'merge',
+      ]),
+    )
     .action((o: RunFlags, cmd: Command) => run(cmd, 'sync', o).then(setExit))
 
   runOptions(program.command('clone').alias('sync-project-to-local').description('pull the whole environment into an empty project directory'))
@@ -279,6 +320,62 @@ export function buildProgram(): Command {
         o.env = name
       }
       setExit(await run(cmd, 'clone', o))
+    })
+
+  const db = program.command('db').description('the project’s database, whose records sync like files')
+  db.command('add')
+    .description('use a SQLite file or a PostgreSQL database as the project’s database')
+    .option('--sqlite <path>', 'a SQLite database file (relative to the project, or absolute)')
+    .option('--postgres <url>', 'a PostgreSQL URL; a password in it goes to the OS keychain, never to the config')
+    .action(async (o: { sqlite?: string; postgres?: string }, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      if (!!o.sqlite === !!o.postgres) throw new SyncDeskError('usage', 'Give exactly one of --sqlite PATH or --postgres URL.')
+      if (o.sqlite) {
+        const file = path.resolve(project.dir, o.sqlite)
+        if (!fs.existsSync(file)) throw new SyncDeskError('usage', `There is no database file at ${file}.`)
+        project.config.database = { kind: 'sqlite', path: o.sqlite }
+      } else {
+        let url: URL
+        try {
+          url = new URL(o.postgres as string)
+        } catch {
+          throw new SyncDeskError('usage', 'The PostgreSQL URL is not a valid URL (postgres://user@host:5432/db).')
+        }
+        if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new SyncDeskError('usage', 'The URL must start with postgres:// or postgresql://.')
+        if (url.password) {
+          await new KeytarCredentialStore().set(databaseAccount(project), decodeURIComponent(url.password))
+          url.password = ''
+        }
+        project.config.database = { kind: 'postgres', url: url.toString() }
+      }
+      await project.save()
+      const store = await openLocalDatabase(project)
+      try {
+        const counts = await Promise.all(project.config.tables.map(async (t) => `${t.name}: ${(await store?.list(t))?.size ?? 0}`))
+        out(`The project's database is now ${store?.describe()} (${counts.join(', ')}).`)
+      } finally {
+        await store?.close()
+      }
+    })
+  db.command('tables')
+    .description('list the synced tables, or change them')
+    .option('--add <table>', 'sync this table too')
+    .option('--key <column>', 'with --add: its primary key column', 'id')
+    .option('--remove <table>', 'stop syncing this table (its records are not touched)')
+    .action(async (o: { add?: string; key: string; remove?: string }, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      const ident = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+      if (o.add) {
+        if (!ident.test(o.add) || !ident.test(o.key)) throw new SyncDeskError('usage', 'Table and column names use letters, digits and "_".')
+        project.config.tables = [...project.config.tables.filter((t) => t.name !== o.add), { name: o.add, key: o.key }]
+        await project.save()
+      }
+      if (o.remove) {
+        if (!project.config.tables.some((t) => t.name === o.remove)) throw new SyncDeskError('usage', `The table "${o.remove}" is not synced.`)
+        project.config.tables = project.config.tables.filter((t) => t.name !== o.remove)
+        await project.save()
+      }
+      for (const t of project.config.tables) out(`${t.name.padEnd(20)} key ${t.key}`)
     })
 
   const backups = program.command('backups').description('local backups made before files were replaced or deleted')

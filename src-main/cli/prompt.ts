@@ -59,16 +59,34 @@ function sideTime(change: string, mtime: number | null): string {
   return change === 'deleted' ? 'deleted' : formatTime(mtime)
 }
 
-/** The `mage-agent` conflict prompt: Keep [r]emote / [l]ocal / [s]kip? */
+/** The `mage-agent` conflict prompt: Keep [r]emote / [l]ocal / [s]kip? (and [m]erge for records). */
 export async function askConflict(e: StatusEntry, env: string): Promise<Resolution> {
-  process.stderr.write(`\n${e.path} — CONFLICT\n`)
-  process.stderr.write(`  Remote modified: ${sideTime(e.remote, e.remoteMtimeMs)}   (${env})\n`)
-  process.stderr.write(`  Local modified:  ${sideTime(e.local, e.localMtimeMs)}\n`)
+  if (e.kind === 'file') {
+    process.stderr.write(`\n${e.path} — CONFLICT\n`)
+    process.stderr.write(`  Remote modified: ${sideTime(e.remote, e.remoteMtimeMs)}   (${env})\n`)
+    process.stderr.write(`  Local modified:  ${sideTime(e.local, e.localMtimeMs)}\n`)
+  } else {
+    process.stderr.write(`\n${e.table}/${e.key} — CONFLICT (record)\n`)
+    process.stderr.write(`  Remote: ${e.remote}   (${env})\n  Local:  ${e.local}\n`)
+    for (const f of e.fields) {
+      process.stderr.write(`  field ${f}:\n    remote: ${fieldText(e.remoteData, f)}\n    local:  ${fieldText(e.localData, f)}\n`)
+    }
+  }
+  const canMerge = e.kind === 'record' && e.mergeable
+  if (canMerge) process.stderr.write('  The two sides changed different fields: [m]erge keeps both changes.\n')
   for (;;) {
-    const answer = (await ask('  Keep [r]emote / [l]ocal / [s]kip? ')).toLowerCase()
+    const answer = (await ask(canMerge ? '  Keep [r]emote / [l]ocal / [m]erge / [s]kip? ' : '  Keep [r]emote / [l]ocal / [s]kip? ')).toLowerCase()
     if (answer === 'r' || answer === 'remote') return 'remote'
     if (answer === 'l' || answer === 'local') return 'local'
+    if (canMerge && (answer === 'm' || answer === 'merge')) return 'merge'
     if (answer === 's' || answer === 'skip' || answer === '') return 'skip'
-    process.stderr.write('  Please answer r, l or s.\n')
+    process.stderr.write(`  Please answer r, l${canMerge ? ', m' : ''} or s.\n`)
   }
+}
+
+function fieldText(data: Record<string, unknown> | null | undefined, field: string): string {
+  if (!data) return '(record deleted)'
+  if (!Object.hasOwn(data, field)) return '(absent)'
+  const text = JSON.stringify(data[field])
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text
 }

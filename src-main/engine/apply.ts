@@ -6,18 +6,21 @@
  * replaced or deleted; the remote keeps its own prior versions. The baseline records only
  * what was done, so an interrupted run leaves a state the next run completes.
  */
-import type { SyncProgress } from '../../src-shared/sync-types.js'
+import type { RecordData, SyncProgress } from '../../src-shared/sync-types.js'
 import type { Remote } from '../remotes/remote.js'
 import type { Baseline } from './baseline.js'
 import { chunk } from './concurrency.js'
 import type { DirStore, ItemResult } from './dir-store.js'
 import { describeError } from './errors.js'
-import type { Action, Plan } from './plan.js'
+import type { Action, FileAction, Plan, RecordAction } from './plan.js'
+import type { RecordStore, RecordResult } from './records/record-store.js'
+import type { RemoteRecords } from '../remotes/remote.js'
 import { planTotals } from './plan.js'
 import type { BackupRun } from './backups.js'
 import { sha256 } from './atomic.js'
 
 export interface ItemProblem {
+  /** The item: a path, or `table/key` for a record. */
   path: string
   op: Action['op']
   reason: 'stale' | 'refused' | 'failed'
@@ -35,6 +38,10 @@ export interface ApplyContext {
   remote: Remote
   baseline: Baseline
   backup: BackupRun
+  /** The local and remote databases, when the plan has records. */
+  localRecords?: RecordStore | null
+  tables?: readonly { name: string; key: string }[]
+  remoteRecords?: RemoteRecords | null
   signal?: AbortSignal
   onProgress?: (p: SyncProgress) => void
 }
@@ -49,10 +56,13 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const progress: SyncProgress = { phase: 'transferring', itemsDone: 0, itemsTotal: totals.items, bytesDone: 0, bytesTotal: totals.bytes }
   const emit = (path?: string) => ctx.onProgress?.({ ...progress, currentPath: path })
 
-  for (const u of plan.baselineUpdates) setBase(ctx.baseline, u.path, u.hash)
+  for (const u of plan.baselineUpdates) {
+    if (u.kind === 'file') setBase(ctx.baseline, u.path, u.hash)
+    else setRecordBase(ctx.baseline, u.table, u.key, u.hash, u.data)
+  }
 
-  const byOp = (op: Action['op']) => plan.actions.filter((a) => a.op === op)
-  const record = (a: Action, r: ItemResult | undefined) => {
+  const byOp = (op: Action['op']) => plan.actions.filter((a): a is FileAction => a.kind === 'file' && a.op === op)
+  const record = (a: FileAction, r: ItemResult | undefined) => {
     progress.itemsDone++
     progress.bytesDone += a.size
     if (r?.ok) {
@@ -75,7 +85,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
       part.map((a) => a.path),
       { signal: ctx.signal },
     )
-    const ready: { a: Action; content: Buffer }[] = []
+    const ready: { a: FileAction; content: Buffer }[] = []
     for (const a of part) {
       const c = contents.get(a.path)
       if (!(c instanceof Buffer)) record(a, { path: a.path, ok: false, reason: 'failed', message: `${a.path}: could not read from the environment (${c ? describeError(c) : 'missing'})` })
@@ -112,7 +122,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   // Local → remote writes.
   for (const part of chunk(byOp('write-remote'), CHUNK_ITEMS, CHUNK_BYTES, (a) => a.size)) {
     if (cancelled()) break
-    const ready: { a: Action; content: Buffer }[] = []
+    const ready: { a: FileAction; content: Buffer }[] = []
     await Promise.all(
       part.map(async (a) => {
         try {
@@ -143,7 +153,86 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     emit(part[part.length - 1]?.path)
   }
 
+  if (!cancelled()) await applyRecords(plan, ctx, result, () => {
+    progress.itemsDone++
+  })
+  emit()
   return result
+}
+
+/**
+ * Record actions, one table and direction at a time, each batch in one transaction on its
+ * side. Local rows are backed up (in the run's record) before they are replaced or deleted.
+ */
+async function applyRecords(plan: Plan, ctx: ApplyContext, result: ApplyResult, tick: () => void): Promise<void> {
+  const actions = plan.actions.filter((a): a is RecordAction => a.kind === 'record')
+  if (actions.length === 0) return
+  const groups = new Map<string, RecordAction[]>()
+  for (const a of actions) {
+    const k = `${a.op}\u0000${a.table}`
+    const g = groups.get(k)
+    if (g) g.push(a)
+    else groups.set(k, [a])
+  }
+  const tables = new Map<string, { name: string; key: string }>()
+  for (const t of ctx.tables ?? []) tables.set(t.name, t)
+  // Merges write both sides; the local write goes first so that a failure leaves the cloud as it was.
+  const order: Action['op'][] = ['write-local', 'delete-local', 'write-remote', 'delete-remote']
+  for (const op of order) {
+    for (const [k, group] of groups) {
+      if (!k.startsWith(`${op}\u0000`)) continue
+      const table = tables.get(group[0]?.table ?? '')
+      if (!table) continue
+      const local = op.endsWith('-local')
+      const side = local ? ctx.localRecords : ctx.remoteRecords
+      let results: RecordResult[]
+      if (!side) {
+        results = group.map((a) => ({ key: a.key, ok: false, reason: 'failed', message: `${local ? 'the local project' : 'the environment'} has no database` }))
+      } else {
+        try {
+          const collected: RecordResult[] = []
+          for (const part of chunk(group, 500)) {
+            const expected = (a: RecordAction) => (local ? a.localHash : a.remoteHash)
+            collected.push(
+              ...(op.startsWith('write')
+                ? await side.write(table, part.map((a) => ({ key: a.key, data: a.data ?? {}, expectedHash: expected(a) })))
+                : await side.delete(table, part.map((a) => ({ key: a.key, expectedHash: expected(a) as string })))),
+            )
+          }
+          results = collected
+        } catch (err) {
+          results = group.map((a) => ({ key: a.key, ok: false, reason: 'failed', message: describeError(err) }))
+        }
+      }
+      group.forEach((a, i) => {
+        tick()
+        const r = results[i]
+        const label = `${a.table}/${a.key}`
+        if (!r || !r.ok) {
+          result.problems.push({ path: label, op: a.op, reason: r && !r.ok ? r.reason : 'failed', message: r && !r.ok ? `${label}: ${r.message}` : `${label}: no answer` })
+          return
+        }
+        result.done.push(a)
+        if (local) ctx.backup.noteRecord(a.table, a.key, a.before, a.newHash)
+        if (r.hash !== a.newHash) {
+          result.problems.push({ path: label, op: a.op, reason: 'failed', message: `${label} was stored differently on the ${local ? 'local' : 'environment'} side (do both databases have the same columns and types?)` })
+        }
+        // A merge is in sync only once both of its writes are done.
+        if (a.why === 'merge' && op === 'write-local') return
+        setRecordBase(ctx.baseline, a.table, a.key, a.newHash, a.data)
+      })
+    }
+  }
+}
+
+function setRecordBase(baseline: Baseline, table: string, key: string, hash: string | null, data: RecordData | null): void {
+  let rows = baseline.records.get(table)
+  if (!rows) {
+    rows = new Map()
+    baseline.records.set(table, rows)
+  }
+  if (hash === null || data === null) rows.delete(key)
+  else rows.set(key, { hash, data })
 }
 
 function setBase(baseline: Baseline, path: string, hash: string | null): void {

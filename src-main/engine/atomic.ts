@@ -29,16 +29,15 @@ export async function writeDurably(file: string, data: Uint8Array | string): Pro
 
 /** Flushes a directory's entries (renames, creations, deletions) to disk. */
 export async function fsyncDir(dir: string): Promise<void> {
-  let handle: fsp.FileHandle | undefined
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
   try {
-    handle = await fsp.open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
-    await handle.sync()
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())))
   } catch (err) {
     // Some file systems cannot fsync a directory; the rename is still atomic there.
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR' && code !== 'EPERM') throw err
   } finally {
-    await handle?.close()
+    fs.closeSync(fd)
   }
 }
 

@@ -6,6 +6,7 @@
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import type { RecordData } from '../../src-shared/sync-types.js'
 import { writeFileAtomic } from './atomic.js'
 import type { BackupHook, DirStore } from './dir-store.js'
 import { SyncDeskError } from './errors.js'
@@ -19,6 +20,14 @@ export interface BackupChange {
   after: string | null
 }
 
+/** What one run changed in the local database: the prior row (null = it did not exist). */
+export interface RecordBackupChange {
+  table: string
+  key: string
+  before: RecordData | null
+  after: string | null
+}
+
 export interface BackupRecord {
   version: 1
   runId: string
@@ -27,6 +36,7 @@ export interface BackupRecord {
   startedAt: string
   finishedAt?: string
   changes: BackupChange[]
+  records?: RecordBackupChange[]
 }
 
 /** The backup of one run, filled in while it applies its plan. */
@@ -50,13 +60,18 @@ export class BackupRun {
     this.record.changes.push({ path: itemPath, before, after })
   }
 
+  /** Notes a local record change made by this run, with the prior row. */
+  noteRecord(table: string, key: string, before: RecordData | null, after: string | null): void {
+    ;(this.record.records ??= []).push({ table, key, before, after })
+  }
+
   get changeCount(): number {
-    return this.record.changes.length
+    return this.record.changes.length + (this.record.records?.length ?? 0)
   }
 
   /** Writes run.json when the run changed anything locally. */
   async finish(): Promise<void> {
-    if (this.record.changes.length === 0) return
+    if (this.changeCount === 0) return
     this.record.finishedAt = new Date().toISOString()
     await writeFileAtomic(path.join(this.dir, 'run.json'), JSON.stringify(this.record, null, 1))
   }

@@ -6,11 +6,15 @@
  * produce additions and conflicts, never deletions.
  */
 import fs from 'node:fs'
+import type { RecordData } from '../../src-shared/sync-types.js'
 import { writeFileAtomic } from './atomic.js'
+import type { RecordItem } from './classify.js'
 
 export interface Baseline {
   /** path → sha256 */
   files: Map<string, string>
+  /** table → key → the record as both sides had it (its data is the base of field merges). */
+  records: Map<string, Map<string, RecordItem>>
   /** False when there was no usable baseline (first sync, or a lost one). */
   existed: boolean
 }
@@ -30,8 +34,8 @@ export function loadBaseline(file: string, now = new Date()): BaselineLoad {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { baseline: emptyBaseline() }
     return { baseline: emptyBaseline(), warning: `The sync baseline ${file} could not be read (${(err as Error).message}); this run treats every difference as new, so nothing is deleted.` }
   }
-  const files = parseBaseline(text)
-  if (files) return { baseline: { files, existed: true } }
+  const parsed = parseBaseline(text)
+  if (parsed) return { baseline: { ...parsed, existed: true } }
   const aside = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`
   try {
     fs.renameSync(file, aside)
@@ -44,31 +48,58 @@ export function loadBaseline(file: string, now = new Date()): BaselineLoad {
   }
 }
 
-function parseBaseline(text: string): Map<string, string> | null {
+function parseBaseline(text: string): Pick<Baseline, 'files' | 'records'> | null {
   try {
     const raw = JSON.parse(text) as unknown
     if (typeof raw !== 'object' || raw === null) return null
-    const { version, files } = raw as { version?: unknown; files?: unknown }
-    if (version !== 1 || typeof files !== 'object' || files === null || Array.isArray(files)) return null
-    const map = new Map<string, string>()
+    const { version, files, records } = raw as { version?: unknown; files?: unknown; records?: unknown }
+    if (version !== 1 || !isPlainObject(files)) return null
+    const fileMap = new Map<string, string>()
     for (const [p, h] of Object.entries(files)) {
       // Paths are checked again before any filesystem call; here the shape is enough.
       if (typeof h !== 'string' || h.length !== 64 || p.length === 0) return null
-      map.set(p, h)
+      fileMap.set(p, h)
     }
-    return map
+    const recordMap = new Map<string, Map<string, RecordItem>>()
+    if (records !== undefined) {
+      if (!isPlainObject(records)) return null
+      for (const [table, rows] of Object.entries(records)) {
+        if (!isPlainObject(rows)) return null
+        const m = new Map<string, RecordItem>()
+        for (const [key, row] of Object.entries(rows)) {
+          if (!Array.isArray(row) || typeof row[0] !== 'string' || row[0].length !== 64 || !isPlainObject(row[1])) return null
+          m.set(key, { hash: row[0], data: row[1] as RecordData })
+        }
+        recordMap.set(table, m)
+      }
+    }
+    return { files: fileMap, records: recordMap }
   } catch {
     return null
   }
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
 export function emptyBaseline(): Baseline {
-  return { files: new Map(), existed: false }
+  return { files: new Map(), records: new Map(), existed: false }
 }
 
 /** Writes a baseline atomically and durably. */
 export async function saveBaseline(file: string, env: string, baseline: Baseline): Promise<void> {
   const files: Record<string, string> = {}
   for (const p of [...baseline.files.keys()].sort()) files[p] = baseline.files.get(p) as string
-  await writeFileAtomic(file, JSON.stringify({ version: 1, env, updatedAt: new Date().toISOString(), files }))
+  const records: Record<string, Record<string, [string, RecordData]>> = {}
+  for (const [table, rows] of baseline.records) {
+    if (rows.size === 0) continue
+    const out: Record<string, [string, RecordData]> = {}
+    for (const key of [...rows.keys()].sort()) {
+      const row = rows.get(key) as RecordItem
+      out[key] = [row.hash, row.data]
+    }
+    records[table] = out
+  }
+  await writeFileAtomic(file, JSON.stringify({ version: 1, env, updatedAt: new Date().toISOString(), files, records }))
 }

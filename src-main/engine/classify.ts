@@ -2,7 +2,8 @@
  * Classification, the heart of sync (DESIGN.md): each item into one of four categories by
  * comparing each side's hash with the baseline.
  */
-import type { Category, SideChange, StatusEntry, SyncStatus } from '../../src-shared/sync-types.js'
+import type { Category, CategoryMap, FileStatusEntry, RecordData, RecordStatusEntry, SideChange } from '../../src-shared/sync-types.js'
+import { diffFields, mergeFields } from './records/canonical.js'
 import type { Manifest } from './dir-store.js'
 
 /** What a side did to an item, given the baseline hash and the side's hash. */
@@ -22,7 +23,7 @@ export function categoryOf(base: string | undefined, local: string | undefined, 
   return local === remote ? 'in_sync' : 'conflicts'
 }
 
-export function emptyStatus(): SyncStatus {
+export function emptyStatus<E>(): CategoryMap<E> {
   return { remote_to_local: [], local_to_remote: [], conflicts: [], in_sync: [] }
 }
 
@@ -30,8 +31,8 @@ export function emptyStatus(): SyncStatus {
  * Classifies every item known to either side or the baseline. Items in `excluded` (present
  * but unreadable, symlinks) are left out: they are never taken for deleted.
  */
-export function classify(local: Manifest, remote: Manifest, base: ReadonlyMap<string, string>, excluded: ReadonlySet<string> = new Set()): SyncStatus {
-  const status = emptyStatus()
+export function classify(local: Manifest, remote: Manifest, base: ReadonlyMap<string, string>, excluded: ReadonlySet<string> = new Set()): CategoryMap<FileStatusEntry> {
+  const status = emptyStatus<FileStatusEntry>()
   const paths = new Set<string>([...local.keys(), ...remote.keys(), ...base.keys()])
   for (const p of [...paths].sort()) {
     if (excluded.has(p)) continue
@@ -40,7 +41,7 @@ export function classify(local: Manifest, remote: Manifest, base: ReadonlyMap<st
     const b = base.get(p)
     // Deleted on both sides and gone from the baseline: nothing to show.
     if (!l && !r && b === undefined) continue
-    const entry: StatusEntry = {
+    const entry: FileStatusEntry = {
       kind: 'file',
       path: p,
       local: sideChange(b, l?.hash),
@@ -54,6 +55,53 @@ export function classify(local: Manifest, remote: Manifest, base: ReadonlyMap<st
       remoteMtimeMs: r?.mtimeMs ?? null,
     }
     status[categoryOf(b, l?.hash, r?.hash)].push(entry)
+  }
+  return status
+}
+
+/** A record as the classifier sees it. */
+export interface RecordItem {
+  hash: string
+  data: RecordData
+}
+
+/**
+ * Classifies the records of one table like files: by hash against the baseline. Conflicts
+ * carry both sides' records, the baseline's, the fields that differ and whether a
+ * field-level merge would keep both sides' changes.
+ */
+export function classifyRecords(
+  table: string,
+  local: ReadonlyMap<string, RecordItem>,
+  remote: ReadonlyMap<string, RecordItem>,
+  base: ReadonlyMap<string, RecordItem>,
+): CategoryMap<RecordStatusEntry> {
+  const status = emptyStatus<RecordStatusEntry>()
+  const keys = new Set<string>([...local.keys(), ...remote.keys(), ...base.keys()])
+  for (const key of [...keys].sort()) {
+    const l = local.get(key)
+    const r = remote.get(key)
+    const b = base.get(key)
+    if (!l && !r && !b) continue
+    const category = categoryOf(b?.hash, l?.hash, r?.hash)
+    const entry: RecordStatusEntry = {
+      kind: 'record',
+      table,
+      key,
+      local: sideChange(b?.hash, l?.hash),
+      remote: sideChange(b?.hash, r?.hash),
+      localHash: l?.hash ?? null,
+      remoteHash: r?.hash ?? null,
+      baseHash: b?.hash ?? null,
+      fields: l && r && l.hash !== r.hash ? diffFields(l.data, r.data) : [],
+    }
+    if (category === 'conflicts') {
+      entry.localData = l?.data ?? null
+      entry.remoteData = r?.data ?? null
+      entry.baseData = b?.data ?? null
+      entry.mergeable = !!(l && r && b && 'merged' in mergeFields(b.data, l.data, r.data))
+    }
+    status[category].push(entry)
   }
   return status
 }

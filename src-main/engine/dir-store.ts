@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { TEMP_MARKER, fsyncDir, tempPathFor, writeDurably, writeFileAtomic } from './atomic.js'
+import { TEMP_MARKER, fsyncDir, tempPathFor, writeFileAtomic } from './atomic.js'
 import { mapLimit } from './concurrency.js'
 import { describeError } from './errors.js'
 import { pathProblem } from './paths.js'
@@ -181,7 +181,7 @@ export class DirStore {
       async ({ rel, abs, st }) => {
         const hashedAt = Date.now()
         try {
-          const hash = await hashFile(abs, st.size)
+          const hash = st.size < STREAM_HASH_BYTES ? hashFileSync(abs) : await hashFile(abs, st.size)
           files.set(rel, { hash, size: st.size, mtimeMs: st.mtimeMs })
           this.cache.set(rel, [st.size, st.mtimeMs, st.ino, hash, hashedAt])
           this.cacheDirty = true
@@ -226,40 +226,47 @@ export class DirStore {
 
   /** Reads one file's content, refusing anything that is not a regular file under the root. */
   async read(itemPath: string): Promise<Buffer> {
+    return this.readSync(itemPath)
+  }
+
+  /**
+   * Local metadata calls and reads of small files run synchronously: on a local disk they cost
+   * microseconds, far less than a trip through the thread pool. Only fsync, which waits for
+   * the disk, goes to the pool, many at a time.
+   */
+  private readSync(itemPath: string): Buffer {
     const abs = this.abs(itemPath)
-    await this.checkParents(itemPath, false)
-    const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+    this.checkParents(itemPath, false)
+    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
     try {
-      const st = await handle.stat()
-      if (!st.isFile()) throw new Error(`${itemPath} is not a regular file`)
-      return await handle.readFile()
+      if (!fs.fstatSync(fd).isFile()) throw new RefusedError(`${itemPath} is not a regular file`)
+      return fs.readFileSync(fd)
     } finally {
-      await handle.close()
+      fs.closeSync(fd)
     }
   }
 
   /** The current hash of an item (null when absent); used for stale-plan checks. */
   async currentHash(itemPath: string): Promise<string | null> {
+    return this.currentHashSync(itemPath)
+  }
+
+  private currentHashSync(itemPath: string): string | null {
     this.loadCache()
     const abs = this.abs(itemPath)
-    let st: fs.Stats
-    try {
-      st = await fsp.lstat(abs)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null
-      throw err
-    }
-    if (st.isSymbolicLink()) throw new Error(`${itemPath} is a symbolic link`)
-    if (!st.isFile()) throw new Error(`${itemPath} is not a regular file`)
+    const st = lstatOrNull(abs)
+    if (st === null) return null
+    if (st.isSymbolicLink()) throw new RefusedError(`${itemPath} is a symbolic link (never followed)`)
+    if (!st.isFile()) throw new RefusedError(`${itemPath} is not a regular file`)
     const row = this.cache.get(itemPath)
     if (row && row[0] === st.size && row[1] === st.mtimeMs && row[2] === st.ino && row[4] - st.mtimeMs > RACY_MS) return row[3]
-    return hashFile(abs, st.size)
+    return sha256Hex(this.readSync(itemPath))
   }
 
   /**
-   * Writes many files durably: all temp files are written and flushed in parallel, each is
-   * checked against its expected hash and renamed into place, then each directory is
-   * flushed once.
+   * Writes many files durably: all temp files are written and flushed (many fsyncs in
+   * flight), then each is checked against its expected hash and renamed into place, then
+   * each directory is flushed once.
    */
   async writeBatch(reqs: readonly WriteRequest[], backup?: BackupHook, onItem?: (r: ItemResult, bytes: number) => void): Promise<ItemResult[]> {
     const results = new Array<ItemResult>(reqs.length)
@@ -268,42 +275,49 @@ export class DirStore {
     const checked = new Set<string>()
 
     await mapLimit(reqs, this.concurrency, async (req, i) => {
+      let fd: number | null = null
+      let tmp: string | null = null
       try {
         const abs = this.abs(req.path)
-        const created = await this.checkParents(req.path, true, checked)
-        for (const d of created) dirsToSync.add(path.dirname(d))
-        const tmp = tempPathFor(abs)
-        await writeDurably(tmp, req.content)
+        for (const d of this.checkParents(req.path, true, checked)) dirsToSync.add(path.dirname(d))
+        tmp = tempPathFor(abs)
+        fd = fs.openSync(tmp, 'wx', 0o644)
+        writeAll(fd, req.content)
+        await fsyncFd(fd)
         temps[i] = tmp
       } catch (err) {
+        if (tmp) fs.rmSync(tmp, { force: true })
         results[i] = failure(req.path, err)
+      } finally {
+        if (fd !== null) fs.closeSync(fd)
       }
     })
 
-    await mapLimit(reqs, this.concurrency, async (req, i) => {
+    for (let i = 0; i < reqs.length; i++) {
       const tmp = temps[i]
-      if (!tmp) return
+      const req = reqs[i] as WriteRequest
+      if (!tmp) continue
       const abs = this.abs(req.path)
       try {
-        const current = await this.currentHash(req.path)
+        const current = this.currentHashSync(req.path)
         if (current !== req.expectedHash) {
           results[i] = { path: req.path, ok: false, reason: 'stale', message: `${req.path} changed since the plan was made` }
-          await fsp.rm(tmp, { force: true })
-          return
+          fs.rmSync(tmp, { force: true })
+          continue
         }
         if (current !== null && backup) await backup(req.path, abs)
-        await fsp.rename(tmp, abs)
+        fs.renameSync(tmp, abs)
         const hash = sha256Hex(req.content)
-        const st = await fsp.lstat(abs)
+        const st = fs.lstatSync(abs)
         this.cache.set(req.path, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
         this.cacheDirty = true
         dirsToSync.add(path.dirname(abs))
         results[i] = { path: req.path, ok: true, hash }
       } catch (err) {
-        await fsp.rm(tmp, { force: true })
+        fs.rmSync(tmp, { force: true })
         results[i] = failure(req.path, err)
       }
-    })
+    }
 
     await mapLimit([...dirsToSync], this.concurrency, fsyncDir)
     reqs.forEach((req, i) => onItem?.(results[i] as ItemResult, req.content.byteLength))
@@ -314,32 +328,37 @@ export class DirStore {
   async deleteBatch(reqs: readonly DeleteRequest[], backup?: BackupHook, onItem?: (r: ItemResult) => void): Promise<ItemResult[]> {
     const dirsToSync = new Set<string>()
     const emptied = new Set<string>()
-    const results = await mapLimit(reqs, this.concurrency, async (req): Promise<ItemResult> => {
+    const results: ItemResult[] = []
+    for (const req of reqs) {
       try {
         const abs = this.abs(req.path)
-        await this.checkParents(req.path, false)
-        const current = await this.currentHash(req.path)
-        if (current === null) return { path: req.path, ok: true, hash: null }
+        this.checkParents(req.path, false)
+        const current = this.currentHashSync(req.path)
+        if (current === null) {
+          results.push({ path: req.path, ok: true, hash: null })
+          continue
+        }
         if (current !== req.expectedHash) {
-          return { path: req.path, ok: false, reason: 'stale', message: `${req.path} changed since the plan was made` }
+          results.push({ path: req.path, ok: false, reason: 'stale', message: `${req.path} changed since the plan was made` })
+          continue
         }
         if (backup) await backup(req.path, abs)
-        await fsp.unlink(abs)
+        fs.unlinkSync(abs)
         this.cache.delete(req.path)
         this.cacheDirty = true
         dirsToSync.add(path.dirname(abs))
         emptied.add(path.dirname(abs))
-        return { path: req.path, ok: true, hash: null }
+        results.push({ path: req.path, ok: true, hash: null })
       } catch (err) {
-        return failure(req.path, err)
+        results.push(failure(req.path, err))
       }
-    })
+    }
     // Remove folders the deletions left empty, deepest first, never the root.
     const dirs = [...emptied].sort((a, b) => b.length - a.length)
     for (let dir of dirs) {
       while (dir !== this.root && dir.startsWith(this.root + path.sep)) {
         try {
-          await fsp.rmdir(dir)
+          fs.rmdirSync(dir)
         } catch {
           break
         }
@@ -363,27 +382,22 @@ export class DirStore {
    * Checks that no parent of an item is a symlink or a file; with `create`, makes the missing
    * folders and returns the ones it made.
    */
-  private async checkParents(itemPath: string, create: boolean, checked?: Set<string>): Promise<string[]> {
+  private checkParents(itemPath: string, create: boolean, checked?: Set<string>): string[] {
     const segments = itemPath.split('/').slice(0, -1)
     const created: string[] = []
     let dir = this.root
     for (const seg of segments) {
       dir = path.join(dir, seg)
       if (checked?.has(dir)) continue
-      let st: fs.Stats | null = null
-      try {
-        st = await fsp.lstat(dir)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      }
+      let st = lstatOrNull(dir)
       if (st === null) {
         if (!create) return created
         try {
-          await fsp.mkdir(dir)
+          fs.mkdirSync(dir)
           created.push(dir)
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-          st = await fsp.lstat(dir)
+          st = fs.lstatSync(dir)
         }
       }
       if (st && st.isSymbolicLink()) throw new RefusedError(`${itemPath}: the folder ${path.relative(this.root, dir)} is a symbolic link (never followed)`)
@@ -392,6 +406,25 @@ export class DirStore {
     }
     return created
   }
+}
+
+function lstatOrNull(abs: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(abs)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null
+    throw err
+  }
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let off = 0
+  while (off < data.byteLength) off += fs.writeSync(fd, data, off, data.byteLength - off)
+}
+
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())))
 }
 
 class RefusedError extends Error {}
@@ -417,6 +450,15 @@ function failure(itemPath: string, err: unknown): ItemResult {
 
 function sha256Hex(data: Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex')
+}
+
+function hashFileSync(abs: string): string {
+  const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
+  try {
+    return sha256Hex(fs.readFileSync(fd))
+  } finally {
+    fs.closeSync(fd)
+  }
 }
 
 /** sha256 of a file's content, streamed for large files. */

@@ -2,31 +2,59 @@
  * Plans: what a direction will do to each item, decided before anything is touched.
  *
  * A plan is pure data, so a dry run prints exactly what a real run would do. Every action
- * carries the hashes it was planned against; apply re-checks them before it acts.
+ * carries the hashes it was planned against; apply re-checks them before it acts. Files and
+ * records follow the same rules; only how they are carried differs.
  */
-import type { Direction, Resolution, StatusEntry, SyncStatus } from '../../src-shared/sync-types.js'
+import type {
+  CategoryMap,
+  Direction,
+  FileStatusEntry,
+  RecordData,
+  RecordStatusEntry,
+  Resolution,
+  StatusEntry,
+  SyncStatus,
+} from '../../src-shared/sync-types.js'
+import { itemLabel } from '../../src-shared/sync-types.js'
+import { mergeFields, recordHash } from './records/canonical.js'
 
 export type ActionOp = 'write-local' | 'delete-local' | 'write-remote' | 'delete-remote'
+export type ActionWhy = 'remote_to_local' | 'local_to_remote' | 'keep-local' | 'keep-remote' | 'merge'
 
-export interface Action {
+interface ActionBase {
   op: ActionOp
-  path: string
   /** The hash each side had when planned (null = absent). */
   localHash: string | null
   remoteHash: string | null
   /** The content the target side ends with (null for deletes). */
   newHash: string | null
-  /** Bytes to transfer (0 for deletes). */
+  /** Bytes to transfer (0 for deletes and records). */
   size: number
   /** Why: the category, or the resolution of a conflict. */
-  why: 'remote_to_local' | 'local_to_remote' | 'keep-local' | 'keep-remote'
+  why: ActionWhy
 }
 
-/** Baseline updates that need no transfer (both sides already agree). */
-export interface BaselineUpdate {
+export interface FileAction extends ActionBase {
+  kind: 'file'
   path: string
-  hash: string | null
 }
+
+export interface RecordAction extends ActionBase {
+  kind: 'record'
+  table: string
+  key: string
+  /** The record to write (null for deletes). */
+  data: RecordData | null
+  /** The record being replaced on the target side, kept for backups (null if absent). */
+  before: RecordData | null
+}
+
+export type Action = FileAction | RecordAction
+
+/** Baseline updates that need no transfer (both sides already agree). */
+export type BaselineUpdate =
+  | { kind: 'file'; path: string; hash: string | null }
+  | { kind: 'record'; table: string; key: string; hash: string | null; data: RecordData | null }
 
 export interface Plan {
   direction: Direction
@@ -44,47 +72,98 @@ export interface PlanOptions {
   overwriteLocal?: boolean
   /** push: take the local side of conflicts too. */
   overwriteRemote?: boolean
-  /** sync: how each conflict is resolved; missing = skip. */
+  /** sync: how each conflict is resolved, by item label; missing = skip. */
   resolutions?: ReadonlyMap<string, Resolution>
 }
 
-function toLocal(e: StatusEntry, why: Action['why']): Action {
-  if (e.remoteHash === null) return { op: 'delete-local', path: e.path, localHash: e.localHash, remoteHash: null, newHash: null, size: 0, why }
-  return { op: 'write-local', path: e.path, localHash: e.localHash, remoteHash: e.remoteHash, newHash: e.remoteHash, size: e.remoteSize ?? 0, why }
+/** Record contents the planner needs: each side's current record. */
+export interface RecordLookup {
+  local(table: string, key: string): RecordData | null
+  remote(table: string, key: string): RecordData | null
 }
 
-function toRemote(e: StatusEntry, why: Action['why']): Action {
-  if (e.localHash === null) return { op: 'delete-remote', path: e.path, localHash: null, remoteHash: e.remoteHash, newHash: null, size: 0, why }
-  return { op: 'write-remote', path: e.path, localHash: e.localHash, remoteHash: e.remoteHash, newHash: e.localHash, size: e.localSize ?? 0, why }
+function fileToLocal(e: FileStatusEntry, why: ActionWhy): FileAction {
+  if (e.remoteHash === null) return { kind: 'file', op: 'delete-local', path: e.path, localHash: e.localHash, remoteHash: null, newHash: null, size: 0, why }
+  return { kind: 'file', op: 'write-local', path: e.path, localHash: e.localHash, remoteHash: e.remoteHash, newHash: e.remoteHash, size: e.remoteSize ?? 0, why }
 }
+
+function fileToRemote(e: FileStatusEntry, why: ActionWhy): FileAction {
+  if (e.localHash === null) return { kind: 'file', op: 'delete-remote', path: e.path, localHash: null, remoteHash: e.remoteHash, newHash: null, size: 0, why }
+  return { kind: 'file', op: 'write-remote', path: e.path, localHash: e.localHash, remoteHash: e.remoteHash, newHash: e.localHash, size: e.localSize ?? 0, why }
+}
+
+function recordAction(e: RecordStatusEntry, op: ActionOp, data: RecordData | null, before: RecordData | null, why: ActionWhy): RecordAction {
+  return {
+    kind: 'record',
+    op,
+    table: e.table,
+    key: e.key,
+    localHash: e.localHash,
+    remoteHash: e.remoteHash,
+    newHash: data === null ? null : recordHash(data),
+    size: 0,
+    why,
+    data,
+    before,
+  }
+}
+
+function toLocal(e: StatusEntry, why: ActionWhy, records: RecordLookup): Action {
+  if (e.kind === 'file') return fileToLocal(e, why)
+  const data = records.remote(e.table, e.key)
+  return recordAction(e, data === null ? 'delete-local' : 'write-local', data, records.local(e.table, e.key), why)
+}
+
+function toRemote(e: StatusEntry, why: ActionWhy, records: RecordLookup): Action {
+  if (e.kind === 'file') return fileToRemote(e, why)
+  const data = records.local(e.table, e.key)
+  return recordAction(e, data === null ? 'delete-remote' : 'write-remote', data, records.remote(e.table, e.key), why)
+}
+
+const NO_RECORDS: RecordLookup = { local: () => null, remote: () => null }
 
 /** Makes the plan for a direction from a status. */
-export function makePlan(status: SyncStatus, opts: PlanOptions): Plan {
+export function makePlan(status: SyncStatus, opts: PlanOptions, records: RecordLookup = NO_RECORDS): Plan {
   const plan: Plan = { direction: opts.direction, actions: [], baselineUpdates: [], conflictsLeft: [], notCarried: [] }
   const pulls = opts.direction === 'pull' || opts.direction === 'clone' || opts.direction === 'sync'
   const pushes = opts.direction === 'push' || opts.direction === 'sync'
 
   for (const e of status.in_sync) {
-    if (e.localHash !== e.baseHash) plan.baselineUpdates.push({ path: e.path, hash: e.localHash })
+    if (e.localHash === e.baseHash) continue
+    if (e.kind === 'file') plan.baselineUpdates.push({ kind: 'file', path: e.path, hash: e.localHash })
+    else plan.baselineUpdates.push({ kind: 'record', table: e.table, key: e.key, hash: e.localHash, data: records.local(e.table, e.key) })
   }
   for (const e of status.remote_to_local) {
-    if (pulls) plan.actions.push(toLocal(e, 'remote_to_local'))
+    if (pulls) plan.actions.push(toLocal(e, 'remote_to_local', records))
     else plan.notCarried.push(e)
   }
   for (const e of status.local_to_remote) {
-    if (pushes) plan.actions.push(toRemote(e, 'local_to_remote'))
+    if (pushes) plan.actions.push(toRemote(e, 'local_to_remote', records))
     else plan.notCarried.push(e)
   }
   for (const e of status.conflicts) {
     let resolution: Resolution = 'skip'
-    if (opts.direction === 'sync') resolution = opts.resolutions?.get(e.path) ?? 'skip'
+    if (opts.direction === 'sync') resolution = opts.resolutions?.get(itemLabel(e)) ?? 'skip'
     else if (pulls && opts.overwriteLocal) resolution = 'remote'
     else if (opts.direction === 'push' && opts.overwriteRemote) resolution = 'local'
-    if (resolution === 'remote') plan.actions.push(toLocal(e, 'keep-remote'))
-    else if (resolution === 'local') plan.actions.push(toRemote(e, 'keep-local'))
+    if (resolution === 'remote') plan.actions.push(toLocal(e, 'keep-remote', records))
+    else if (resolution === 'local') plan.actions.push(toRemote(e, 'keep-local', records))
+    else if (resolution === 'merge' && e.kind === 'record' && planMerge(e, records, plan)) continue
     else plan.conflictsLeft.push(e)
   }
   return plan
+}
+
+/** The field-level merge of a record conflict: both sides get base + both sides' changes. */
+function planMerge(e: RecordStatusEntry, records: RecordLookup, plan: Plan): boolean {
+  const local = records.local(e.table, e.key)
+  const remote = records.remote(e.table, e.key)
+  if (!local || !remote || !e.baseData) return false
+  const merge = mergeFields(e.baseData, local, remote)
+  if (!('merged' in merge)) return false
+  plan.actions.push(recordAction(e, 'write-local', merge.merged, local, 'merge'))
+  plan.actions.push(recordAction(e, 'write-remote', merge.merged, remote, 'merge'))
+  return true
 }
 
 export interface GuardLimits {
@@ -104,14 +183,14 @@ export function massDeleteProblem(
   // An empty side against a large baseline is almost always a missing mount or a wiped folder.
   const large = 10
   if (deletesRemote > 0 && counts.local === 0 && counts.baseline >= large) {
-    return `The local project has no files, but ${counts.baseline} were in sync before: this would delete ${deletesRemote} files in ${envName}.`
+    return `The local side has no items, but ${counts.baseline} were in sync before: this would delete ${deletesRemote} items in ${envName}.`
   }
   if (deletesLocal > 0 && counts.remote === 0 && counts.baseline >= large) {
-    return `${envName} has no files, but ${counts.baseline} were in sync before: this would delete ${deletesLocal} local files.`
+    return `${envName} has no items, but ${counts.baseline} were in sync before: this would delete ${deletesLocal} local items.`
   }
   for (const [n, where] of [
-    [deletesLocal, 'local files'],
-    [deletesRemote, `files in ${envName}`],
+    [deletesLocal, 'local items'],
+    [deletesRemote, `items in ${envName}`],
   ] as const) {
     if (n === 0) continue
     if (n > limits.maxDeleteCount) return `This would delete ${n} ${where}, more than the limit of ${limits.maxDeleteCount}.`
@@ -137,4 +216,11 @@ export function planTotals(plan: Plan): { items: number; bytes: number; toLocal:
     else deletesRemote++
   }
   return { items: plan.actions.length, bytes, toLocal, toRemote, deletesLocal, deletesRemote }
+}
+
+/** Merges per-kind category maps into one status, each category sorted by label. */
+export function mergeStatus(...parts: CategoryMap<StatusEntry>[]): SyncStatus {
+  const out: SyncStatus = { remote_to_local: [], local_to_remote: [], conflicts: [], in_sync: [] }
+  for (const part of parts) for (const k of Object.keys(out) as (keyof SyncStatus)[]) out[k].push(...part[k])
+  return out
 }

@@ -5,18 +5,24 @@
  * old content lives on under the backup folder. Where a link is impossible (another file
  * system, no link support) the content is copied and flushed.
  */
+import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type { BackupHook } from './dir-store.js'
 
 /** A backup hook that keeps each old file at `<dir>/<itemPath>`. */
 export function preserveInto(dir: string): BackupHook {
+  const made = new Set<string>()
   return async (itemPath, absPath) => {
     const target = path.join(dir, ...itemPath.split('/'))
-    await fsp.mkdir(path.dirname(target), { recursive: true })
-    await fsp.rm(target, { force: true })
+    const parent = path.dirname(target)
+    if (!made.has(parent)) {
+      fs.mkdirSync(parent, { recursive: true })
+      made.add(parent)
+    }
+    fs.rmSync(target, { force: true })
     try {
-      await fsp.link(absPath, target)
+      fs.linkSync(absPath, target)
     } catch {
       await fsp.copyFile(absPath, target)
       const handle = await fsp.open(target, 'r+')

@@ -20,11 +20,28 @@ const folderEnvironment = z.object({ kind: z.literal('folder'), path: z.string()
 const serverEnvironment = z.object({ kind: z.literal('server'), url: z.string().url() })
 const environment = z.discriminatedUnion('kind', [folderEnvironment, serverEnvironment])
 
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a table or column name: letters, digits and "_"')
+
+const database = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sqlite'), path: z.string().min(1) }),
+  /** The URL never holds the password: that lives in the keychain (or SYNCDESK_DB_PASSWORD). */
+  z.object({ kind: z.literal('postgres'), url: z.string().min(1) }),
+])
+
+/** The tables synced by default, as `mage-agent` users know them. */
+export const DEFAULT_TABLES = [
+  { name: 'agents', key: 'id' },
+  { name: 'skills', key: 'id' },
+  { name: 'contexts', key: 'id' },
+]
+
 const configSchema = z.object({
   version: z.literal(1),
   projectId: z.string().min(1),
   environments: z.record(envName, environment).default({}),
   extensions: z.array(z.string().regex(/^\.?[A-Za-z0-9_+-]{1,16}$/)).default([]),
+  database: database.optional(),
+  tables: z.array(z.object({ name: identifier, key: identifier })).default(DEFAULT_TABLES),
   guard: z
     .object({
       maxDeleteCount: z.number().int().nonnegative().default(100),
@@ -35,6 +52,7 @@ const configSchema = z.object({
 
 export type ProjectConfig = z.infer<typeof configSchema>
 export type EnvironmentConfig = z.infer<typeof environment>
+export type DatabaseConfig = z.infer<typeof database>
 
 /** Checks an environment name; throws a usage error naming the rule. */
 export function assertEnvName(name: string): void {

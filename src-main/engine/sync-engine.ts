@@ -4,51 +4,76 @@
  * Data flows one way: scan local ∥ list remote → classify against the baseline → plan →
  * (guard) → apply → save the baseline. Faces (CLI, desktop, web, MCP) call only these.
  */
-import type { Direction, Resolution, SkippedItem, StatusEntry, SyncProgress, SyncStatus } from '../../src-shared/sync-types.js'
-import type { Remote } from '../remotes/remote.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { CategoryMap, Direction, RecordStatusEntry, Resolution, SkippedItem, StatusEntry, SyncProgress, SyncScope, SyncStatus } from '../../src-shared/sync-types.js'
+import { itemLabel } from '../../src-shared/sync-types.js'
+import type { Remote, RemoteRecords } from '../remotes/remote.js'
 import { applyPlan, type ApplyResult } from './apply.js'
 import { BackupRun } from './backups.js'
 import { emptyBaseline, loadBaseline, saveBaseline, type Baseline } from './baseline.js'
-import { classify } from './classify.js'
+import { classify, classifyRecords, emptyStatus } from './classify.js'
 import { DirStore, type Manifest, type ScanResult } from './dir-store.js'
 import { SyncDeskError } from './errors.js'
 import { pathPassesFilter } from './filter.js'
 import { acquireLock } from './lock.js'
 import { caseCollisions } from './paths.js'
-import { makePlan, massDeleteProblem, type Plan } from './plan.js'
+import { makePlan, massDeleteProblem, mergeStatus, type Plan, type RecordLookup } from './plan.js'
+import { openRecordStore, type RecordEntry, type RecordStore } from './records/record-store.js'
+
+function onlyKind(plan: Plan, kind: 'file' | 'record'): Plan {
+  return { ...plan, actions: plan.actions.filter((a) => a.kind === kind) }
+}
 import type { Project } from './project.js'
 
 export interface StatusReport {
   env: string
   remote: string
+  scope: SyncScope
   status: SyncStatus
   skipped: SkippedItem[]
   warnings: string[]
   /** False on a first sync or after a lost baseline. */
   baselineExisted: boolean
   counts: { local: number; remote: number; baseline: number }
+  recordCounts: { local: number; remote: number; baseline: number }
 }
 
 interface Gathered {
   report: StatusReport
   local: DirStore
-  localScan: ScanResult
+  localScan: ScanResult | null
   baseline: Baseline
+  localRecords: RecordStore | null
+  remoteRecords: RemoteRecords | null
+  records: RecordLookup
 }
 
 export interface EngineOptions {
+  scope?: SyncScope
   signal?: AbortSignal
   onProgress?: (p: SyncProgress) => void
+  /** Opens the local database (faces supply the keychain for a PostgreSQL password). */
+  openLocalRecords?: () => Promise<RecordStore | null>
+}
+
+/** Opens a project's own database from its config; null when it has none. */
+export async function openProjectDatabase(project: Project, postgresPassword?: string): Promise<RecordStore | null> {
+  const db = project.config.database
+  if (!db) return null
+  if (db.kind === 'sqlite') {
+    const file = path.resolve(project.dir, db.path)
+    if (!fs.existsSync(file)) throw new SyncDeskError('not-found', `The project's database ${file} is not there.`, 'Check the path with "syncdesk db add --sqlite PATH".')
+    return openRecordStore({ kind: 'sqlite', path: file })
+  }
+  const url = new URL(db.url)
+  if (postgresPassword !== undefined) url.password = encodeURIComponent(postgresPassword)
+  return openRecordStore({ kind: 'postgres', url: url.toString() })
 }
 
 async function gather(project: Project, remote: Remote, opts: EngineOptions & { ignoreBaseline?: boolean }): Promise<Gathered> {
   opts.onProgress?.({ phase: 'scanning', itemsDone: 0, itemsTotal: 0, bytesDone: 0, bytesTotal: 0 })
-  const filter = project.filter()
-  const local = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
-  const [localScan, remoteScan] = await Promise.all([local.scan(filter, opts.signal), remote.scan(filter, { signal: opts.signal })])
-  const remoteFiles: Manifest = new Map()
-  for (const [p, e] of remoteScan.files) if (pathPassesFilter(filter, p)) remoteFiles.set(p, e)
-
+  const scope = opts.scope ?? 'all'
   const warnings: string[] = []
   let baseline: Baseline
   if (opts.ignoreBaseline) baseline = emptyBaseline()
@@ -57,6 +82,39 @@ async function gather(project: Project, remote: Remote, opts: EngineOptions & { 
     baseline = loaded.baseline
     if (loaded.warning) warnings.push(loaded.warning)
   }
+
+  const local = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
+  const [files, recs] = await Promise.all([
+    scope === 'records' ? null : gatherFiles(project, remote, local, baseline, opts, warnings),
+    scope === 'files' ? null : gatherRecords(project, remote, baseline, opts, warnings, scope === 'records'),
+  ])
+  const status = mergeStatus(files?.status ?? emptyStatus(), recs?.status ?? emptyStatus())
+  return {
+    report: {
+      env: remote.envName,
+      remote: remote.describe(),
+      scope,
+      status,
+      skipped: files?.skipped ?? [],
+      warnings,
+      baselineExisted: baseline.existed,
+      counts: files?.counts ?? { local: 0, remote: 0, baseline: 0 },
+      recordCounts: recs?.counts ?? { local: 0, remote: 0, baseline: 0 },
+    },
+    local,
+    localScan: files?.localScan ?? null,
+    baseline,
+    localRecords: recs?.localRecords ?? null,
+    remoteRecords: recs?.remoteRecords ?? null,
+    records: recs?.lookup ?? { local: () => null, remote: () => null },
+  }
+}
+
+async function gatherFiles(project: Project, remote: Remote, local: DirStore, baseline: Baseline, opts: EngineOptions, warnings: string[]) {
+  const filter = project.filter()
+  const [localScan, remoteScan] = await Promise.all([local.scan(filter, opts.signal), remote.scan(filter, { signal: opts.signal })])
+  const remoteFiles: Manifest = new Map()
+  for (const [p, e] of remoteScan.files) if (pathPassesFilter(filter, p)) remoteFiles.set(p, e)
   const skipped: SkippedItem[] = [
     ...localScan.skipped.map((s) => ({ side: 'local' as const, ...s })),
     ...remoteScan.skipped.map((s) => ({ side: 'remote' as const, ...s })),
@@ -65,27 +123,60 @@ async function gather(project: Project, remote: Remote, opts: EngineOptions & { 
   for (const group of caseCollisions(new Set([...localScan.files.keys(), ...remoteFiles.keys()]))) {
     warnings.push(`These paths differ only by letter case and will clash on macOS and Windows: ${group.join(', ')}`)
   }
-  const status = classify(localScan.files, remoteFiles, baseline.files, excluded)
   return {
-    report: {
-      env: remote.envName,
-      remote: remote.describe(),
-      status,
-      skipped,
-      warnings,
-      baselineExisted: baseline.existed,
-      counts: { local: localScan.files.size, remote: remoteFiles.size, baseline: baseline.files.size },
-    },
-    local,
+    status: classify(localScan.files, remoteFiles, baseline.files, excluded),
+    skipped,
     localScan,
-    baseline,
+    counts: { local: localScan.files.size, remote: remoteFiles.size, baseline: baseline.files.size },
   }
+}
+
+async function gatherRecords(project: Project, remote: Remote, baseline: Baseline, opts: EngineOptions, warnings: string[], required: boolean) {
+  if (!project.config.database) {
+    if (required) throw new SyncDeskError('usage', 'This project has no database to sync records from.', 'Add one with "syncdesk db add --sqlite PATH" or "--postgres URL".')
+    return null
+  }
+  const localRecords = opts.openLocalRecords ? await opts.openLocalRecords() : await openProjectDatabase(project)
+  const remoteRecords = remote.openRecords ? await remote.openRecords() : null
+  if (!localRecords) return null
+  if (!remoteRecords) {
+    await localRecords.close()
+    const message = `${remote.envName} has no database, so records were not compared.`
+    if (required) throw new SyncDeskError('remote-error', message)
+    warnings.push(message)
+    return null
+  }
+  const parts: CategoryMap<RecordStatusEntry>[] = []
+  const localRows = new Map<string, Map<string, RecordEntry>>()
+  const remoteRows = new Map<string, Map<string, RecordEntry>>()
+  const counts = { local: 0, remote: 0, baseline: 0 }
+  try {
+    for (const table of project.config.tables) {
+      const [l, r] = await Promise.all([localRecords.list(table), remoteRecords.list(table, { signal: opts.signal })])
+      const base = baseline.records.get(table.name) ?? new Map()
+      localRows.set(table.name, l)
+      remoteRows.set(table.name, r)
+      counts.local += l.size
+      counts.remote += r.size
+      counts.baseline += base.size
+      parts.push(classifyRecords(table.name, l, r, base))
+    }
+  } catch (err) {
+    await localRecords.close()
+    throw err
+  }
+  const lookup: RecordLookup = {
+    local: (t, k) => localRows.get(t)?.get(k)?.data ?? null,
+    remote: (t, k) => remoteRows.get(t)?.get(k)?.data ?? null,
+  }
+  return { status: mergeStatus(...parts), localRecords, remoteRecords, lookup, counts }
 }
 
 /** What changed where, in the four categories. Changes nothing but caches. */
 export async function getStatus(project: Project, remote: Remote, opts: EngineOptions = {}): Promise<StatusReport> {
   const g = await gather(project, remote, opts)
   await g.local.saveCache()
+  await g.localRecords?.close()
   return g.report
 }
 
@@ -121,26 +212,28 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
   let changed = false
   try {
     g = await gather(project, remote, { ...req, ignoreBaseline: req.direction === 'clone' })
-    if (req.direction === 'clone' && g.localScan.files.size > 0) {
+    if (req.direction === 'clone' && (g.report.counts.local > 0 || g.report.recordCounts.local > 0)) {
       throw new SyncDeskError(
         'not-empty',
-        `Clone needs an empty project directory, but ${project.dir} already has ${g.localScan.files.size} synced files.`,
+        `Clone needs an empty project, but ${project.dir} already has ${g.report.counts.local} synced files and ${g.report.recordCounts.local} records.`,
         'Use "syncdesk pull" to bring an existing project up to date, or clone into a new directory.',
       )
     }
-    if (lock && g.localScan.staleTemps.length) await g.local.sweepTemps(g.localScan.staleTemps)
+    if (lock && g.localScan?.staleTemps.length) await g.local.sweepTemps(g.localScan.staleTemps)
 
     const resolutions = new Map<string, Resolution>()
     if (req.direction === 'sync' && req.resolve) {
-      for (const c of g.report.status.conflicts) resolutions.set(c.path, await req.resolve(c))
+      for (const c of g.report.status.conflicts) resolutions.set(itemLabel(c), await req.resolve(c))
     }
-    const plan = makePlan(g.report.status, {
-      direction: req.direction,
-      overwriteLocal: req.overwriteLocal,
-      overwriteRemote: req.overwriteRemote,
-      resolutions,
-    })
-    const problem = massDeleteProblem(plan, g.report.counts, project.config.guard, remote.envName)
+    const plan = makePlan(
+      g.report.status,
+      { direction: req.direction, overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, resolutions },
+      g.records,
+    )
+    // The guard looks at files and records apart: an empty database must not hide behind many files.
+    const problem =
+      massDeleteProblem(onlyKind(plan, 'file'), g.report.counts, project.config.guard, remote.envName) ??
+      massDeleteProblem(onlyKind(plan, 'record'), g.report.recordCounts, project.config.guard, remote.envName)
     if (problem && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(problem)))) {
       throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${problem}`, 'Nothing was changed. If this is what you want, run again with --allow-mass-delete.')
     }
@@ -154,6 +247,9 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       remote,
       baseline: g.baseline,
       backup,
+      localRecords: g.localRecords,
+      remoteRecords: g.remoteRecords,
+      tables: project.config.tables,
       signal: req.signal,
       onProgress: req.onProgress,
     })
@@ -165,6 +261,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       if (g && changed) await saveBaseline(project.baselineFile(remote.envName), remote.envName, g.baseline)
       await backup?.finish()
       await g?.local.saveCache()
+      await g?.localRecords?.close()
     } finally {
       lock?.release()
     }

@@ -8,11 +8,19 @@ import { DirStore } from '../engine/dir-store.js'
 import type { ScanFilter } from '../engine/filter.js'
 import { mapLimit } from '../engine/concurrency.js'
 import { preserveInto, newRunId } from '../engine/preserve.js'
-import type { DeleteRequest, ItemResult, Remote, RemoteCallOptions, RemoteScan, WriteRequest } from './remote.js'
+import fs from 'node:fs'
+import { openRecordStore, type RecordStore } from '../engine/records/record-store.js'
+import type { DeleteRequest, ItemResult, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from './remote.js'
+
+/** Where a folder environment (and, by default, the environment server) keeps its database. */
+export function environmentDatabasePath(folder: string): string {
+  return path.join(path.resolve(folder), '.syncdesk-server', 'database.sqlite')
+}
 
 export class FolderRemote implements Remote {
   private readonly store: DirStore
   private readonly versionsDir: string
+  private records: RecordStore | null = null
 
   constructor(
     readonly envName: string,
@@ -57,7 +65,17 @@ export class FolderRemote implements Remote {
     return this.store.deleteBatch(reqs, preserveInto(this.versionsDir))
   }
 
+  /** The folder's embedded SQLite database, when it has one. */
+  async openRecords(): Promise<RemoteRecords | null> {
+    const file = environmentDatabasePath(this.folder)
+    if (!fs.existsSync(file)) return null
+    this.records ??= await openRecordStore({ kind: 'sqlite', path: file })
+    return this.records
+  }
+
   async close(): Promise<void> {
     await this.store.saveCache()
+    await this.records?.close()
+    this.records = null
   }
 }

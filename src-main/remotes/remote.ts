@@ -7,6 +7,7 @@
  */
 import type { DeleteRequest, ItemResult, Manifest, ScanSkip, WriteRequest } from '../engine/dir-store.js'
 import type { ScanFilter } from '../engine/filter.js'
+import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from '../engine/records/record-store.js'
 
 export type { DeleteRequest, ItemResult, Manifest, WriteRequest }
 
@@ -18,6 +19,13 @@ export interface RemoteScan {
 
 export interface RemoteCallOptions {
   signal?: AbortSignal
+}
+
+/** An environment's database, as synced records (same preconditions as files). */
+export interface RemoteRecords {
+  list(table: TableSpec, opts?: RemoteCallOptions): Promise<Map<string, RecordEntry>>
+  write(table: TableSpec, writes: readonly RecordWrite[], opts?: RemoteCallOptions): Promise<RecordResult[]>
+  delete(table: TableSpec, deletes: readonly RecordDelete[], opts?: RemoteCallOptions): Promise<RecordResult[]>
 }
 
 export interface Remote {
@@ -33,6 +41,8 @@ export interface Remote {
   writeFiles(reqs: readonly WriteRequest[], opts?: RemoteCallOptions): Promise<ItemResult[]>
   /** Conditional deletes; the remote keeps the prior version. */
   deleteFiles(reqs: readonly DeleteRequest[], opts?: RemoteCallOptions): Promise<ItemResult[]>
+  /** The environment's database, or null when it has none. Absent on remotes without records. */
+  openRecords?(): Promise<RemoteRecords | null>
   /** Releases connections and saves caches. */
   close(): Promise<void>
 }
