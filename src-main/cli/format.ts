@@ -4,6 +4,7 @@
 import type { SideChange, StatusEntry, SyncProgress, SyncStatus } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
+import type { DeploymentInfo, EnvironmentInfo } from '../remotes/remote.js'
 import type { Action } from '../engine/plan.js'
 import { planTotals } from '../engine/plan.js'
 
@@ -152,4 +153,20 @@ export function progressPrinter(stream: NodeJS.WriteStream, label: string): { up
       if (drawn) stream.write('\r\x1b[K')
     },
   }
+}
+
+/** One line per environment: last sync, pending counts, deployment. */
+export function formatSummaryLine(r: StatusReport, info: EnvironmentInfo | null): string {
+  const s = r.status
+  const last = r.lastSyncAt ? formatTime(Date.parse(r.lastSyncAt)) : 'never'
+  const deployment = info?.deployment ? `; deployment ${info.deployment.state}${info.deployment.finishedAt ? ` ${formatTime(Date.parse(info.deployment.finishedAt))}` : ''}` : ''
+  return `${r.env}: last sync ${last}; ${s.remote_to_local.length} to pull, ${s.local_to_remote.length} to push, ${s.conflicts.length} conflicts, ${s.in_sync.length} in sync${deployment}`
+}
+
+/** A deployment's outcome; the log tail when it failed. */
+export function formatDeployment(env: string, d: DeploymentInfo): string {
+  const when = d.finishedAt ?? d.startedAt ?? d.queuedAt
+  const lines = [`Deployment ${d.id} of ${env}: ${d.state}${when ? ` (${formatTime(Date.parse(when))})` : ''}${d.exitCode != null ? `, exit code ${d.exitCode}` : ''}`]
+  if (d.state === 'failed' && d.logTail) lines.push('Last lines of its log:', ...d.logTail.trimEnd().split('\n').slice(-30).map((l) => `  ${l}`))
+  return lines.join('\n')
 }

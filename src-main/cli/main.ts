@@ -21,7 +21,8 @@ import { KeytarCredentialStore } from '../secrets/keytar-store.js'
 import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
 import type { Remote } from '../remotes/remote.js'
 import { createDemo } from './demo.js'
-import { formatRun, formatStatus, progressPrinter } from './format.js'
+import { formatDeployment, formatRun, formatStatus, formatSummaryLine, progressPrinter } from './format.js'
+import { waitForDeployment } from './deploy.js'
 import { ask, askConflict, canAsk } from './prompt.js'
 
 interface GlobalOptions {
@@ -77,6 +78,16 @@ interface RunFlags {
   yes?: boolean
   format?: 'human' | 'json'
   scope?: SyncScope
+  deploy?: boolean
+}
+
+/** Starts a deployment and waits for it, printing its outcome (and log tail on failure). */
+async function deployAndWait(remote: Remote): Promise<number> {
+  if (!remote.deploy) throw new SyncDeskError('usage', `${remote.envName} cannot deploy (only environment servers can).`)
+  process.stderr.write(`Deploying ${remote.envName}…\n`)
+  const done = await waitForDeployment(remote, await remote.deploy())
+  out(formatDeployment(remote.envName, done))
+  return done.state === 'succeeded' ? EXIT.ok : EXIT.error
 }
 
 function scopeOption(): Option {
@@ -147,6 +158,14 @@ async function run(cmd: Command, direction: RunRequest['direction'], flags: RunF
     if (flags.format === 'json') out(JSON.stringify(runReportJson(report), null, 2))
     else out(formatRun(report))
     const problems = report.result?.problems ?? []
+    if (flags.deploy && !flags.dryRun) {
+      if (problems.length) {
+        process.stderr.write(`syncdesk: ${problems.length} items were not pushed, so ${envName} was not deployed.\n`)
+        return EXIT.error
+      }
+      const code = await deployAndWait(remote)
+      if (code !== EXIT.ok) return code
+    }
     if (problems.some((p) => p.reason !== 'stale')) return EXIT.error
     if (problems.length || report.plan.conflictsLeft.length || report.result?.cancelled) return EXIT.stopped
     return EXIT.ok
@@ -265,14 +284,37 @@ export function buildProgram(): Command {
     .addOption(scopeOption())
     .action(async (o: { env?: string; format: string; formatOutput?: string; all?: boolean; scope: SyncScope }, cmd: Command) => {
       const project = openProject(projectDirOf(cmd))
+      const json = (o.formatOutput ?? o.format) === 'json'
+      const names = Object.keys(project.config.environments)
+      if (!o.env && !json && names.length > 1) {
+        // Several environments: one summary line each (last sync, pending counts, deployment).
+        for (const name of names) {
+          try {
+            const line = await withRemote(project, name, async (remote) => {
+              const report = await getStatus(project, remote, { scope: o.scope, openLocalRecords: () => openLocalDatabase(project) })
+              const info = remote.info ? await remote.info().catch(() => null) : null
+              return formatSummaryLine(report, info)
+            })
+            out(line)
+          } catch (err) {
+            out(`${name}: ${err instanceof SyncDeskError ? err.message : describeError(err)}`)
+            setExit(EXIT.error)
+          }
+        }
+        out('\nDetails: syncdesk status --env NAME')
+        return
+      }
       const envName = envNameFor(project, o.env)
-      const report = await withRemote(project, envName, (remote) => getStatus(project, remote, { scope: o.scope, openLocalRecords: () => openLocalDatabase(project) }))
+      const { report, info } = await withRemote(project, envName, async (remote) => ({
+        report: await getStatus(project, remote, { scope: o.scope, openLocalRecords: () => openLocalDatabase(project) }),
+        info: !json && remote.info ? await remote.info().catch(() => null) : null,
+      }))
       for (const w of report.warnings) process.stderr.write(`Warning: ${w}\n`)
-      if ((o.formatOutput ?? o.format) === 'json') {
-        const json: Record<string, unknown> = {}
-        for (const c of CATEGORIES) json[c] = report.status[c]
-        out(JSON.stringify(json))
-      } else out(formatStatus(report, { all: o.all }))
+      if (json) {
+        const obj: Record<string, unknown> = {}
+        for (const c of CATEGORIES) obj[c] = report.status[c]
+        out(JSON.stringify(obj))
+      } else out(`${formatSummaryLine(report, info)}\n\n${formatStatus(report, { all: o.all })}`)
     })
 
   const runOptions = (c: Command) =>
@@ -290,7 +332,45 @@ export function buildProgram(): Command {
 
   runOptions(program.command('push').alias('sync-local-to-remote').description('send local changes to the environment (local_to_remote)'))
     .option('--overwrite-remote', 'also replace the environment’s changes in conflicts with the local ones')
+    .option('--deploy', 'after a successful push, deploy the environment and wait for the outcome')
     .action((o: RunFlags, cmd: Command) => run(cmd, 'push', o).then(setExit))
+
+  const deploy = program.command('deploy').description('the environment’s deployments')
+  deploy
+    .command('status')
+    .description('the state of the environment’s latest deployment')
+    .option('--env <name>', 'the environment (optional when there is only one)')
+    .action(async (o: { env?: string }, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      const envName = envNameFor(project, o.env)
+      await withRemote(project, envName, async (remote) => {
+        if (!remote.info) throw new SyncDeskError('usage', `${envName} has no deployments (only environment servers deploy).`)
+        const info = await remote.info()
+        out(info.deployment ? formatDeployment(envName, info.deployment) : `${envName} has not been deployed yet.`)
+        if (info.deployment?.state === 'failed') setExit(EXIT.error)
+      })
+    })
+  deploy
+    .command('start')
+    .description('deploy the environment now and wait for the outcome')
+    .option('--env <name>', 'the environment (optional when there is only one)')
+    .action(async (o: { env?: string }, cmd: Command) => {
+      const project = openProject(projectDirOf(cmd))
+      const envName = envNameFor(project, o.env)
+      await withRemote(project, envName, async (remote) => setExit(await deployAndWait(remote)))
+    })
+
+  program
+    .command('mcp')
+    .description('serve the sync tools to an AI assistant over stdio (Model Context Protocol)')
+    .action(async (_o, cmd: Command) => {
+      const dir = projectDirOf(cmd)
+      // Loaded only here: the MCP SDK is large and no other command needs it.
+      const { serveMcp } = await import('./mcp.js')
+      await serveMcp({ projectDir: dir, openLocalRecords: (p) => openLocalDatabase(p) })
+      // The transport keeps the process alive until the client closes stdin.
+      await new Promise<void>((resolve) => process.stdin.on('close', resolve))
+    })
 
   runOptions(program.command('sync').description('both directions; each conflict is resolved: keep local / keep remote / skip'))
     .addOption(

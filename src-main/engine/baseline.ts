@@ -17,6 +17,8 @@ export interface Baseline {
   records: Map<string, Map<string, RecordItem>>
   /** False when there was no usable baseline (first sync, or a lost one). */
   existed: boolean
+  /** When it was last written: the last sync with this environment. */
+  updatedAt?: string
 }
 
 export interface BaselineLoad {
@@ -48,11 +50,11 @@ export function loadBaseline(file: string, now = new Date()): BaselineLoad {
   }
 }
 
-function parseBaseline(text: string): Pick<Baseline, 'files' | 'records'> | null {
+function parseBaseline(text: string): Pick<Baseline, 'files' | 'records' | 'updatedAt'> | null {
   try {
     const raw = JSON.parse(text) as unknown
     if (typeof raw !== 'object' || raw === null) return null
-    const { version, files, records } = raw as { version?: unknown; files?: unknown; records?: unknown }
+    const { version, files, records, updatedAt } = raw as { version?: unknown; files?: unknown; records?: unknown; updatedAt?: unknown }
     if (version !== 1 || !isPlainObject(files)) return null
     const fileMap = new Map<string, string>()
     for (const [p, h] of Object.entries(files)) {
@@ -73,7 +75,7 @@ function parseBaseline(text: string): Pick<Baseline, 'files' | 'records'> | null
         recordMap.set(table, m)
       }
     }
-    return { files: fileMap, records: recordMap }
+    return { files: fileMap, records: recordMap, updatedAt: typeof updatedAt === 'string' ? updatedAt : undefined }
   } catch {
     return null
   }

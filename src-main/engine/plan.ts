@@ -72,6 +72,8 @@ export interface PlanOptions {
   overwriteLocal?: boolean
   /** push: take the local side of conflicts too. */
   overwriteRemote?: boolean
+  /** pull/push: overwrite only these conflicts (by item label) in the run's direction. */
+  overwriteItems?: ReadonlySet<string>
   /** sync: how each conflict is resolved, by item label; missing = skip. */
   resolutions?: ReadonlyMap<string, Resolution>
 }
@@ -144,8 +146,8 @@ export function makePlan(status: SyncStatus, opts: PlanOptions, records: RecordL
   for (const e of status.conflicts) {
     let resolution: Resolution = 'skip'
     if (opts.direction === 'sync') resolution = opts.resolutions?.get(itemLabel(e)) ?? 'skip'
-    else if (pulls && opts.overwriteLocal) resolution = 'remote'
-    else if (opts.direction === 'push' && opts.overwriteRemote) resolution = 'local'
+    else if (pulls && (opts.overwriteLocal || opts.overwriteItems?.has(itemLabel(e)))) resolution = 'remote'
+    else if (opts.direction === 'push' && (opts.overwriteRemote || opts.overwriteItems?.has(itemLabel(e)))) resolution = 'local'
     if (resolution === 'remote') plan.actions.push(toLocal(e, 'keep-remote', records))
     else if (resolution === 'local') plan.actions.push(toRemote(e, 'keep-local', records))
     else if (resolution === 'merge' && e.kind === 'record' && planMerge(e, records, plan)) continue

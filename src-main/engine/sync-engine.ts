@@ -35,6 +35,8 @@ export interface StatusReport {
   warnings: string[]
   /** False on a first sync or after a lost baseline. */
   baselineExisted: boolean
+  /** When this project last synced with the environment (ISO time), if ever. */
+  lastSyncAt: string | null
   counts: { local: number; remote: number; baseline: number }
   recordCounts: { local: number; remote: number; baseline: number }
 }
@@ -98,6 +100,7 @@ async function gather(project: Project, remote: Remote, opts: EngineOptions & { 
       skipped: files?.skipped ?? [],
       warnings,
       baselineExisted: baseline.existed,
+      lastSyncAt: baseline.updatedAt ?? null,
       counts: files?.counts ?? { local: 0, remote: 0, baseline: 0 },
       recordCounts: recs?.counts ?? { local: 0, remote: 0, baseline: 0 },
     },
@@ -187,6 +190,8 @@ export interface RunRequest extends EngineOptions {
   overwriteLocal?: boolean
   /** push: replace the cloud's changes in conflicts with the local ones. */
   overwriteRemote?: boolean
+  /** pull/push: overwrite only these conflicts (paths, or table/key), in the run's direction. */
+  overwriteItems?: ReadonlySet<string>
   /** sync: decides each conflict; without it, conflicts are skipped. */
   resolve?: (conflict: StatusEntry) => Resolution | Promise<Resolution>
   /** Lets a run go on past the mass-delete guard. */
@@ -227,7 +232,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     }
     const plan = makePlan(
       g.report.status,
-      { direction: req.direction, overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, resolutions },
+      { direction: req.direction, overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions },
       g.records,
     )
     // The guard looks at files and records apart: an empty database must not hide behind many files.

@@ -28,6 +28,25 @@ export interface RemoteRecords {
   delete(table: TableSpec, deletes: readonly RecordDelete[], opts?: RemoteCallOptions): Promise<RecordResult[]>
 }
 
+/** One deployment of an environment, as its server reports it. */
+export interface DeploymentInfo {
+  id: string
+  state: 'queued' | 'running' | 'succeeded' | 'failed'
+  queuedAt?: string | null
+  startedAt?: string | null
+  finishedAt?: string | null
+  exitCode?: number | null
+  /** The last lines of the deploy command's output. */
+  logTail: string
+}
+
+/** What an environment says of itself: last push and pull, and its deployment. */
+export interface EnvironmentInfo {
+  lastPush?: { at: string; by: string } | null
+  lastPull?: { at: string; by: string } | null
+  deployment?: DeploymentInfo | null
+}
+
 export interface Remote {
   /** The environment's name (`staging`, `production`, …). */
   readonly envName: string
@@ -43,6 +62,12 @@ export interface Remote {
   deleteFiles(reqs: readonly DeleteRequest[], opts?: RemoteCallOptions): Promise<ItemResult[]>
   /** The environment's database, or null when it has none. Absent on remotes without records. */
   openRecords?(): Promise<RemoteRecords | null>
+  /** Starts the environment's deploy; absent where the environment cannot deploy. */
+  deploy?(opts?: RemoteCallOptions): Promise<DeploymentInfo>
+  /** One deployment's state. */
+  deployment?(id: string, opts?: RemoteCallOptions): Promise<DeploymentInfo>
+  /** Last push and pull, and the deployment state. */
+  info?(opts?: RemoteCallOptions): Promise<EnvironmentInfo>
   /** Releases connections and saves caches. */
   close(): Promise<void>
 }

@@ -1,0 +1,222 @@
+/**
+ * `syncdesk mcp`: the sync engine as MCP tools for AI assistants, over stdio.
+ *
+ * The tool names are the ones our users' assistants already know (sync_status, sync_files,
+ * sync_database, sync_all, sync_project_to_local, sync_local_to_remote). Each is a thin call
+ * into the same engine as the CLI. A tool never resolves a conflict on its own: conflicts
+ * are reported, and only the items named in `overwrite_conflicts` are overwritten.
+ */
+import path from 'node:path'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import { z } from 'zod'
+import { CATEGORIES, type Direction, type SyncScope } from '../../src-shared/sync-types.js'
+import { SyncDeskError, describeError } from '../engine/errors.js'
+import { initProject, openProject, type Project } from '../engine/project.js'
+import { getStatus, runDirection, type RunReport } from '../engine/sync-engine.js'
+import { openRemote } from '../remotes/open-remote.js'
+import type { DeploymentInfo, Remote } from '../remotes/remote.js'
+import { waitForDeployment } from './deploy.js'
+
+export interface McpOptions {
+  /** The project used when a tool call names none. */
+  projectDir: string
+  /** Opens the project's database (keychain access lives with the caller). */
+  openLocalRecords?: (project: Project) => Promise<import('../engine/records/record-store.js').RecordStore | null>
+}
+
+type ToolResult = { content: { type: 'text'; text: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean }
+
+function ok(summary: string, data: Record<string, unknown>): ToolResult {
+  return { content: [{ type: 'text', text: `${summary}\n\n${JSON.stringify(data, null, 2)}` }], structuredContent: data }
+}
+
+function fail(err: unknown): ToolResult {
+  const message = err instanceof SyncDeskError ? `${err.message}${err.hint ? ` ${err.hint}` : ''}` : `Unexpected error: ${describeError(err)}`
+  return { content: [{ type: 'text', text: message }], isError: true }
+}
+
+const common = {
+  env: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/).optional().describe('The environment (optional when the project has only one).'),
+  project_dir: z.string().min(1).optional().describe('The local project directory (default: the one syncdesk mcp was started for).'),
+}
+const runArgs = {
+  ...common,
+  dry_run: z.boolean().optional().describe('Only report what would change.'),
+  overwrite_conflicts: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Conflicting items (paths, or table/key for records) to overwrite in this direction. Conflicts not named here are reported and left as they are.'),
+  allow_mass_delete: z.boolean().optional().describe('Go on past the mass-delete guard.'),
+}
+const direction = z.enum(['push', 'pull']).describe('push: local → environment; pull: environment → local.')
+
+/** Builds the MCP server with the six sync tools. */
+export function createMcpServer(opts: McpOptions): McpServer {
+  const server = new McpServer({ name: 'syncdesk', version: '0.1.0' })
+
+  const projectFor = (dir?: string) => openProject(path.resolve(opts.projectDir, dir ?? '.'))
+  const envFor = (project: Project, env?: string): string => {
+    if (env) return env
+    const names = Object.keys(project.config.environments)
+    if (names.length === 1) return names[0] as string
+    throw new SyncDeskError('usage', names.length ? `Name the environment (env): one of ${names.join(', ')}.` : 'This project has no environments yet.')
+  }
+  const withRemote = async <T>(project: Project, env: string, fn: (r: Remote) => Promise<T>): Promise<T> => {
+    const remote = await openRemote(project, env)
+    try {
+      return await fn(remote)
+    } finally {
+      await remote.close()
+    }
+  }
+
+  const run = async (
+    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; allow_mass_delete?: boolean },
+    dir: Direction,
+    scope: SyncScope,
+    deploy = false,
+  ): Promise<ToolResult> => {
+    try {
+      const project = projectFor(args.project_dir)
+      const env = envFor(project, args.env)
+      return await withRemote(project, env, async (remote) => {
+        const report = await runDirection(project, remote, {
+          direction: dir,
+          scope,
+          dryRun: args.dry_run,
+          allowMassDelete: args.allow_mass_delete,
+          openLocalRecords: opts.openLocalRecords ? () => opts.openLocalRecords!(project) : undefined,
+          // Only the named conflicts are overwritten, in the call's direction; the rest stay.
+          overwriteItems: new Set(args.overwrite_conflicts ?? []),
+        })
+        let deployment: DeploymentInfo | null = null
+        const failedItems = report.result?.problems.length ?? 0
+        if (deploy && dir === 'push' && !args.dry_run) {
+          if (failedItems > 0) throw new SyncDeskError('remote-error', `The push left ${failedItems} items undone, so ${env} was not deployed.`)
+          if (!remote.deploy) throw new SyncDeskError('usage', `${env} cannot deploy (only environment servers can).`)
+          deployment = await waitForDeployment(remote, await remote.deploy())
+        }
+        const data = runSummary(report, deployment)
+        const summary = `${report.dryRun ? 'Dry run: would' : 'Did'} ${dir} with ${env}: ${report.plan.actions.length} items${report.plan.conflictsLeft.length ? `; ${report.plan.conflictsLeft.length} conflicts reported, not resolved` : ''}${deployment ? `; deployment ${deployment.state}` : ''}.`
+        return deployment && deployment.state === 'failed' ? { ...ok(summary, data), isError: true } : ok(summary, data)
+      })
+    } catch (err) {
+      return fail(err)
+    }
+  }
+
+  server.registerTool(
+    'sync_status',
+    {
+      description: 'What changed where between the local project and an environment: remote_to_local, local_to_remote, conflicts, in_sync; with the last sync time, pending counts and the deployment state.',
+      inputSchema: { ...common, scope: z.enum(['files', 'records', 'all']).optional() },
+    },
+    async (args) => {
+      try {
+        const project = projectFor(args.project_dir)
+        const env = envFor(project, args.env)
+        return await withRemote(project, env, async (remote) => {
+          const report = await getStatus(project, remote, {
+            scope: args.scope,
+            openLocalRecords: opts.openLocalRecords ? () => opts.openLocalRecords!(project) : undefined,
+          })
+          const info = remote.info ? await remote.info().catch(() => null) : null
+          const counts = Object.fromEntries(CATEGORIES.map((c) => [c, report.status[c].length]))
+          const pending: Record<string, unknown> = {}
+          for (const c of ['remote_to_local', 'local_to_remote', 'conflicts'] as const) pending[c] = report.status[c].map(entryJson)
+          const data = {
+            env,
+            last_sync: report.lastSyncAt,
+            counts,
+            ...pending,
+            deployment: info?.deployment ?? null,
+            last_push: info?.lastPush ?? null,
+            last_pull: info?.lastPull ?? null,
+            warnings: report.warnings,
+          }
+          return ok(`${env}: ${counts.remote_to_local} to pull, ${counts.local_to_remote} to push, ${counts.conflicts} conflicts, ${counts.in_sync} in sync.`, data)
+        })
+      } catch (err) {
+        return fail(err)
+      }
+    },
+  )
+
+  server.registerTool(
+    'sync_files',
+    { description: 'Push or pull files (agent YAML, skill configs, content, pipelines). Conflicts are reported, never overwritten unless named in overwrite_conflicts.', inputSchema: { ...runArgs, direction } },
+    (args) => run(args, args.direction, 'files'),
+  )
+  server.registerTool(
+    'sync_database',
+    { description: 'Push or pull database records (agents, skills, contexts). Conflicts are reported with the fields that differ.', inputSchema: { ...runArgs, direction } },
+    (args) => run(args, args.direction, 'records'),
+  )
+  server.registerTool(
+    'sync_all',
+    {
+      description: 'Push or pull files and database records; with deploy (push only), ask the environment to deploy afterwards and wait for the outcome.',
+      inputSchema: { ...runArgs, direction, deploy: z.boolean().optional().describe('After a successful push, deploy the environment and wait for it.') },
+    },
+    (args) => run(args, args.direction, 'all', args.deploy ?? false),
+  )
+  server.registerTool(
+    'sync_local_to_remote',
+    { description: 'Push local changes (local_to_remote) to the environment.', inputSchema: runArgs },
+    (args) => run(args, 'push', 'all'),
+  )
+  server.registerTool(
+    'sync_project_to_local',
+    {
+      description: 'Pull the whole environment into an empty local project directory (a clone). With folder, a new directory is set up for that environment folder.',
+      inputSchema: { ...common, folder: z.string().min(1).optional().describe('For a new project directory: the environment folder to clone from.') },
+    },
+    async (args) => {
+      try {
+        const dir = path.resolve(opts.projectDir, args.project_dir ?? '.')
+        if (args.folder) {
+          const { project } = await initProject(dir)
+          const name = args.env ?? 'origin'
+          if (!project.config.environments[name]) {
+            project.config.environments[name] = { kind: 'folder', path: path.resolve(opts.projectDir, args.folder) }
+            await project.save()
+          }
+          return await run({ ...args, env: name, project_dir: dir }, 'clone', 'all')
+        }
+        return await run(args, 'clone', 'all')
+      } catch (err) {
+        return fail(err)
+      }
+    },
+  )
+  return server
+}
+
+function entryJson(e: import('../../src-shared/sync-types.js').StatusEntry): Record<string, unknown> {
+  if (e.kind === 'file') return { path: e.path, local: e.local, remote: e.remote }
+  return { table: e.table, key: e.key, local: e.local, remote: e.remote, fields: e.fields, mergeable: e.mergeable ?? false }
+}
+
+function runSummary(r: RunReport, deployment: DeploymentInfo | null): Record<string, unknown> {
+  const label = (a: { kind: string; path?: string; table?: string; key?: string }) => (a.kind === 'file' ? a.path : `${a.table}/${a.key}`)
+  return {
+    env: r.env,
+    direction: r.direction,
+    dry_run: r.dryRun,
+    planned: r.plan.actions.map((a) => ({ op: a.op, item: label(a) })),
+    done: r.result?.done.map((a) => ({ op: a.op, item: label(a) })) ?? [],
+    problems: r.result?.problems ?? [],
+    conflicts: r.plan.conflictsLeft.map(entryJson),
+    not_carried: r.plan.notCarried.map(entryJson),
+    backup_run: r.backupRunId,
+    deployment,
+    warnings: r.warnings,
+  }
+}
+
+/** Runs the MCP server on stdin/stdout until the client goes away. */
+export async function serveMcp(opts: McpOptions): Promise<void> {
+  const server = createMcpServer(opts)
+  await server.connect(new StdioServerTransport())
+}

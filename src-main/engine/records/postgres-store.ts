@@ -1,0 +1,351 @@
+/**
+ * Records in a PostgreSQL database (pg): the environment server's production database,
+ * which several servers may share.
+ *
+ * Every value comes back from the server as text (a per-pool type parser that returns the
+ * text unchanged; pg's global parsers are left alone) and is turned into its canonical form
+ * here, by the column's type, so PostgreSQL and SQLite agree byte for byte. Sessions run
+ * with TimeZone=UTC, DateStyle=ISO and extra_float_digits=1 (shortest round-trip floats).
+ *
+ * Writes: one transaction per batch, one savepoint per record. An existing record is locked
+ * with `SELECT … FOR UPDATE` before its hash is checked, so of two writers holding the same
+ * expected hash, the second waits, sees the first one's row and gets `stale`. A record that
+ * must not exist is inserted with `ON CONFLICT DO NOTHING`: if another writer created it in
+ * the meantime, no row is inserted and the result is `stale`.
+ *
+ * Types (domains resolve to their base type):
+ * text, varchar, char, name, uuid, citext, enums → text; smallint, integer, bigint →
+ * integer (beyond ±2^53 − 1 a decimal string); real, double precision → number; numeric →
+ * number when a double holds it exactly, else its decimal text; boolean → boolean;
+ * json, jsonb → json; timestamp, timestamptz → timestamp; date → date.
+ * bytea → refused (binary); arrays and every other type → refused as not synced.
+ */
+import pg from 'pg'
+import { SyncDeskError, describeError } from '../errors.js'
+import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalTimestamp, numberFromDecimal, recordHash } from './canonical.js'
+import {
+  RecordRefused,
+  badKeyError,
+  binaryColumnError,
+  canonicalRecord,
+  checkTableSpec,
+  checkWriteColumns,
+  keyText,
+  keyValue,
+  missingTableError,
+  quoteIdent,
+  staleResult,
+  unreadableValueError,
+  unsupportedColumnError,
+  type CheckedValue,
+  type ColumnInfo,
+  type ColumnKind,
+  type TableInfo,
+} from './columns.js'
+import type { RecordDelete, RecordEntry, RecordResult, RecordStore, RecordWrite, TableSpec } from './record-store.js'
+
+type Row = Record<string, string | null>
+
+/** Every type's value is handed over as the server's text; conversion happens per column. */
+const textOnly = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
+
+/** Session settings that make the server's text forms predictable. */
+const SESSION_OPTIONS = '-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=1'
+
+/**
+ * Opens a PostgreSQL database as a record store; checks that it can connect.
+ */
+export async function openPostgresStore(url: string, opts: { maxConnections?: number } = {}): Promise<PostgresRecordStore> {
+  const pool = new pg.Pool({ connectionString: url, types: textOnly, options: SESSION_OPTIONS, max: opts.maxConnections ?? 4 })
+  // An idle client that loses its connection must not crash the process; the next query reports it.
+  pool.on('error', () => {})
+  const store = new PostgresRecordStore(pool, redactUrl(url))
+  try {
+    await pool.query('SELECT 1')
+  } catch (err) {
+    await pool.end().catch(() => {})
+    throw new SyncDeskError('io', `cannot connect to ${store.describe()}: ${describeError(err)}`)
+  }
+  return store
+}
+
+/** The PostgreSQL record store; see the module comment. */
+export class PostgresRecordStore implements RecordStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly where: string,
+  ) {}
+
+  describe(): string {
+    return `PostgreSQL ${this.where}`
+  }
+
+  async list(table: TableSpec): Promise<Map<string, RecordEntry>> {
+    const client = await this.pool.connect()
+    try {
+      const info = await this.tableInfo(client, table)
+      const res = await client.query<Row>(`SELECT ${selectList(info)} FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(table.key)}`)
+      const out = new Map<string, RecordEntry>()
+      for (const row of res.rows) {
+        const entry = this.entryOf(info, row)
+        out.set(entry.key, entry)
+      }
+      return out
+    } finally {
+      client.release()
+    }
+  }
+
+  async write(table: TableSpec, writes: readonly RecordWrite[]): Promise<RecordResult[]> {
+    const t = quoteIdent(table.name)
+    const k = quoteIdent(table.key)
+    return this.batch(table, writes, async (client, info, w) => {
+      const values = checkWriteColumns(info, w.key, w.data)
+      const keyParam = param(values.get(table.key) ?? { type: 'null' })
+      const currentHash = await this.currentHash(client, info, keyParam, true)
+      if (currentHash !== w.expectedHash) return staleResult(w.key, w.expectedHash, currentHash)
+      const names = [...values.keys()]
+      if (currentHash === null) {
+        const res = await client.query(
+          `INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT (${k}) DO NOTHING`,
+          names.map((n) => param(values.get(n) ?? { type: 'null' })),
+        )
+        // Another writer created the record after our check: theirs stands, ours is stale.
+        if (res.rowCount === 0) return staleResult(w.key, null, 'created')
+      } else {
+        const set = names.filter((n) => n !== table.key)
+        if (set.length > 0) {
+          await client.query(
+            `UPDATE ${t} SET ${set.map((n, i) => `${quoteIdent(n)} = $${i + 1}`).join(', ')} WHERE ${k} = $${set.length + 1}`,
+            [...set.map((n) => param(values.get(n) ?? { type: 'null' })), keyParam],
+          )
+        }
+      }
+      return { key: w.key, ok: true, hash: await this.currentHash(client, info, keyParam, false) }
+    })
+  }
+
+  async delete(table: TableSpec, deletes: readonly RecordDelete[]): Promise<RecordResult[]> {
+    return this.batch(table, deletes, async (client, info, d) => {
+      const kv = keyValue(info.key, d.key)
+      const keyParam = typeof kv === 'bigint' ? kv.toString() : kv
+      const currentHash = await this.currentHash(client, info, keyParam, true)
+      if (currentHash !== d.expectedHash) return staleResult(d.key, d.expectedHash, currentHash)
+      await client.query(`DELETE FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(table.key)} = $1`, [keyParam])
+      return { key: d.key, ok: true, hash: null }
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end()
+  }
+
+  /** One transaction for the batch, one savepoint per item; a failed commit fails every item. */
+  private async batch<T extends { key: string }>(
+    table: TableSpec,
+    items: readonly T[],
+    fn: (client: pg.PoolClient, info: TableInfo, item: T) => Promise<RecordResult>,
+  ): Promise<RecordResult[]> {
+    const client = await this.pool.connect()
+    let broken: unknown = undefined
+    try {
+      const info = await this.tableInfo(client, table)
+      if (items.length === 0) return []
+      await client.query('BEGIN')
+      const results: RecordResult[] = []
+      for (const item of items) {
+        await client.query('SAVEPOINT record')
+        try {
+          results.push(await fn(client, info, item))
+          await client.query('RELEASE SAVEPOINT record')
+        } catch (err) {
+          results.push(failure(item.key, err))
+          await client.query('ROLLBACK TO SAVEPOINT record')
+        }
+      }
+      await client.query('COMMIT')
+      return results
+    } catch (err) {
+      broken = err
+      await client.query('ROLLBACK').catch(() => {})
+      if (err instanceof SyncDeskError) throw err
+      // The transaction did not commit: nothing of this batch was stored.
+      return items.map((item) => ({ key: item.key, ok: false, reason: 'failed', message: `${table.name}: ${describeError(err)}` }))
+    } finally {
+      // A client whose connection broke is thrown away rather than reused.
+      client.release(broken instanceof Error && !(broken instanceof SyncDeskError) ? broken : undefined)
+    }
+  }
+
+  private async currentHash(client: pg.PoolClient, info: TableInfo, keyParam: string | null, lock: boolean): Promise<string | null> {
+    const res = await client.query<Row>(
+      `SELECT ${selectList(info)} FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = $1${lock ? ' FOR UPDATE' : ''}`,
+      [keyParam],
+    )
+    const row = res.rows[0]
+    return row ? this.entryOf(info, row).hash : null
+  }
+
+  private entryOf(info: TableInfo, row: Row): RecordEntry {
+    const rawKey = row[info.key.name] ?? null
+    const keyData = rawKey === null ? null : fromText(info.key, rawKey)
+    const key = keyText(keyData)
+    const data: Record<string, unknown> = {}
+    for (const col of info.columns.values()) {
+      const v = row[col.name] ?? null
+      try {
+        data[col.name] = v === null ? null : fromText(col, v)
+      } catch (err) {
+        if (err instanceof UnsupportedValueError) throw unreadableValueError(this.describe(), info.spec.name, key, col.name, err.message)
+        throw err
+      }
+    }
+    const canonical = canonicalRecord(data)
+    return { key, hash: recordHash(canonical), data: canonical }
+  }
+
+  private async tableInfo(client: pg.PoolClient, spec: TableSpec): Promise<TableInfo> {
+    checkTableSpec(spec)
+    const db = this.describe()
+    const rel = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::oid AS oid', [quoteIdent(spec.name)])
+    const oid = rel.rows[0]?.oid ?? null
+    if (oid === null) throw missingTableError(db, spec.name)
+    const res = await client.query<{ name: string; typname: string; basetype: string | null; typtype: string; typcategory: string; generated: string; declared: string; attnum: string }>(
+      `SELECT a.attname AS name, t.typname, bt.typname AS basetype, t.typtype, coalesce(bt.typcategory, t.typcategory) AS typcategory,
+              a.attgenerated AS generated, format_type(a.atttypid, a.atttypmod) AS declared, a.attnum
+         FROM pg_attribute a
+         JOIN pg_type t ON t.oid = a.atttypid
+         LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+        WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
+      [oid],
+    )
+    const columns = new Map<string, ColumnInfo>()
+    let keyAttnum: string | null = null
+    for (const r of res.rows) {
+      if (r.generated !== '') continue // generated columns are computed, not synced
+      const kind = pgKind(r.basetype ?? r.typname, r.typtype, r.typcategory)
+      if (kind === 'binary') throw binaryColumnError(db, spec.name, r.name, r.declared)
+      if (kind === 'unsupported') throw unsupportedColumnError(db, spec.name, r.name, r.declared)
+      columns.set(r.name, { name: r.name, kind, declared: r.declared })
+      if (r.name === spec.key) keyAttnum = r.attnum
+    }
+    const key = columns.get(spec.key)
+    if (!key || keyAttnum === null) throw badKeyError(db, spec, 'does not exist')
+    const unique = await client.query(
+      `SELECT 1 FROM pg_index i
+        WHERE i.indrelid = $1 AND i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 1 AND i.indkey[0] = $2`,
+      [oid, keyAttnum],
+    )
+    if (unique.rowCount === 0) throw badKeyError(db, spec, 'is not its primary key nor a unique column')
+    return { spec, columns, key }
+  }
+}
+
+/** The kind of a PostgreSQL type (by its name, or its domain's base type name). */
+export function pgKind(typname: string, typtype: string, typcategory: string): ColumnKind | 'binary' | 'unsupported' {
+  if (typcategory === 'A') return 'unsupported'
+  if (typtype === 'e') return 'text'
+  switch (typname) {
+    case 'text':
+    case 'varchar':
+    case 'bpchar':
+    case 'name':
+    case 'uuid':
+    case 'citext':
+      return 'text'
+    case 'int2':
+    case 'int4':
+    case 'int8':
+      return 'integer'
+    case 'float4':
+    case 'float8':
+    case 'numeric':
+      return 'number'
+    case 'bool':
+      return 'boolean'
+    case 'json':
+    case 'jsonb':
+      return 'json'
+    case 'timestamp':
+    case 'timestamptz':
+      return 'timestamp'
+    case 'date':
+      return 'date'
+    case 'bytea':
+      return 'binary'
+    default:
+      return 'unsupported'
+  }
+}
+
+/** A value's server text in canonical form, by column kind. */
+function fromText(col: ColumnInfo, v: string): unknown {
+  switch (col.kind) {
+    case 'integer':
+      return canonicalInteger(BigInt(v))
+    case 'number': {
+      // NaN and ±Infinity have no JSON form, and a numeric a double cannot hold is kept as text.
+      const n = numberFromDecimal(v)
+      return n ?? v
+    }
+    case 'boolean':
+      return v === 't' || v === 'true'
+    case 'json':
+      try {
+        return JSON.parse(v) as unknown
+      } catch {
+        throw new UnsupportedValueError('holds text that is not JSON')
+      }
+    case 'timestamp':
+      return canonicalTimestamp(v) ?? v
+    case 'date':
+      return canonicalDate(v) ?? v
+    default:
+      return v
+  }
+}
+
+/** A checked value as a query parameter: always text (or null), so pg never guesses. */
+function param(v: CheckedValue): string | null {
+  switch (v.type) {
+    case 'null':
+      return null
+    case 'integer':
+      return v.value.toString()
+    case 'number':
+      return String(v.value)
+    case 'boolean':
+      return v.value ? 'true' : 'false'
+    case 'json':
+      return v.text
+    case 'text':
+      return v.value
+  }
+}
+
+function selectList(info: TableInfo): string {
+  return [...info.columns.values()].map((c) => quoteIdent(c.name)).join(', ')
+}
+
+/** Data errors (class 22) and constraint violations (class 23) refuse the record; the rest fail it. */
+function failure(key: string, err: unknown): RecordResult {
+  if (err instanceof RecordRefused) return { key, ok: false, reason: 'refused', message: err.message }
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
+    return { key, ok: false, reason: 'refused', message: describeError(err) }
+  }
+  return { key, ok: false, reason: 'failed', message: describeError(err) }
+}
+
+/** A connection URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    u.searchParams.delete('password')
+    return u.toString()
+  } catch {
+    return 'database (unparsable URL)'
+  }
+}

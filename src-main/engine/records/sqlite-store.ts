@@ -1,0 +1,294 @@
+/**
+ * Records in a SQLite database (better-sqlite3): the embedded default on both sides.
+ *
+ * WAL mode, a busy timeout so a second writer waits rather than fails, and every batch in
+ * one `BEGIN IMMEDIATE` transaction: the write lock is taken before the current hashes are
+ * read, so nothing can slip between the check and the write. Each record runs in its own
+ * savepoint, so one refused record does not undo the others.
+ *
+ * Column kinds come from the declared types (`PRAGMA table_xinfo`), in this order:
+ * BLOB/BYTEA/BINARY/VARBINARY → refused; BOOL… → boolean (stored 0/1); JSON… → json (stored
+ * as canonical JSON text); TIMESTAMP…/DATETIME → timestamp (stored as canonical text);
+ * DATE → date; …INT… → integer; CHAR/CLOB/TEXT/UUID… → text; REAL/FLOA/DOUB → number;
+ * NUMERIC/DECIMAL/other → number; no declared type → any.
+ * SQLite stores what it is given whatever the declared type: a stored value that does not
+ * fit its column's kind (say `n/a` in an INTEGER column) is handed out as it is, never
+ * converted, so writing it back stores the same thing.
+ */
+import fs from 'node:fs'
+import Database from 'better-sqlite3'
+import { SyncDeskError, describeError } from '../errors.js'
+import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalTimestamp, recordHash } from './canonical.js'
+import {
+  RecordRefused,
+  badKeyError,
+  binaryColumnError,
+  canonicalRecord,
+  checkTableSpec,
+  checkWriteColumns,
+  keyText,
+  keyValue,
+  missingTableError,
+  quoteIdent,
+  staleResult,
+  unreadableValueError,
+  type CheckedValue,
+  type ColumnInfo,
+  type ColumnKind,
+  type TableInfo,
+} from './columns.js'
+import type { RecordDelete, RecordEntry, RecordResult, RecordStore, RecordWrite, TableSpec } from './record-store.js'
+
+type Row = Record<string, unknown>
+type Bind = null | bigint | number | string
+
+/**
+ * Opens a SQLite database as a record store.
+ *
+ * Without `create`, a missing file is an error (a mistyped path must not look like an
+ * empty database).
+ */
+export function openSqliteStore(file: string, opts: { create?: boolean } = {}): SqliteRecordStore {
+  if (!opts.create && file !== ':memory:' && !fs.existsSync(file)) {
+    throw new SyncDeskError('not-found', `SQLite database ${file} does not exist`, 'Check the project\'s database path.')
+  }
+  let db: Database.Database
+  try {
+    db = new Database(file)
+    db.pragma('journal_mode = WAL')
+    db.pragma('busy_timeout = 5000')
+  } catch (err) {
+    throw new SyncDeskError('io', `cannot open SQLite database ${file}: ${describeError(err)}`)
+  }
+  return new SqliteRecordStore(db, file)
+}
+
+/** The SQLite record store; see the module comment. */
+export class SqliteRecordStore implements RecordStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+  ) {}
+
+  describe(): string {
+    return `SQLite ${this.file}`
+  }
+
+  async list(table: TableSpec): Promise<Map<string, RecordEntry>> {
+    const info = this.tableInfo(table)
+    const cols = [...info.columns.values()]
+    const stmt = this.db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(table.key)}`)
+    stmt.safeIntegers(true)
+    const out = new Map<string, RecordEntry>()
+    for (const row of stmt.iterate() as Iterable<Row>) {
+      const entry = this.entryOf(info, row)
+      out.set(entry.key, entry)
+    }
+    return out
+  }
+
+  async write(table: TableSpec, writes: readonly RecordWrite[]): Promise<RecordResult[]> {
+    const info = this.tableInfo(table)
+    const t = quoteIdent(table.name)
+    const k = quoteIdent(table.key)
+    return this.batch(info, writes, (w) => {
+      const values = checkWriteColumns(info, w.key, w.data, true)
+      const keyBind = bindValue(values.get(table.key) ?? { type: 'null' })
+      const currentHash = this.currentHash(info, keyBind)
+      if (currentHash !== w.expectedHash) return staleResult(w.key, w.expectedHash, currentHash)
+      const names = [...values.keys()]
+      if (currentHash === null) {
+        this.db
+          .prepare(`INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`)
+          .run(...names.map((n) => bindValue(values.get(n) ?? { type: 'null' })))
+      } else {
+        const set = names.filter((n) => n !== table.key)
+        if (set.length > 0) {
+          this.db
+            .prepare(`UPDATE ${t} SET ${set.map((n) => `${quoteIdent(n)} = ?`).join(', ')} WHERE ${k} = ?`)
+            .run(...set.map((n) => bindValue(values.get(n) ?? { type: 'null' })), keyBind)
+        }
+      }
+      return { key: w.key, ok: true, hash: this.currentHash(info, keyBind) }
+    })
+  }
+
+  async delete(table: TableSpec, deletes: readonly RecordDelete[]): Promise<RecordResult[]> {
+    const info = this.tableInfo(table)
+    return this.batch(info, deletes, (d) => {
+      const kv = keyValue(info.key, d.key)
+      const currentHash = this.currentHash(info, kv)
+      if (currentHash !== d.expectedHash) return staleResult(d.key, d.expectedHash, currentHash)
+      this.db.prepare(`DELETE FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(table.key)} = ?`).run(kv)
+      return { key: d.key, ok: true, hash: null }
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+
+  /** Runs one item function per item inside one IMMEDIATE transaction, each in a savepoint. */
+  private batch<T extends { key: string }>(info: TableInfo, items: readonly T[], fn: (item: T) => RecordResult): RecordResult[] {
+    const results: RecordResult[] = []
+    const one = this.db.transaction((item: T) => fn(item))
+    const all = this.db.transaction(() => {
+      for (const item of items) {
+        try {
+          results.push(one(item))
+        } catch (err) {
+          results.push(failure(item.key, err))
+        }
+      }
+    })
+    try {
+      all.immediate()
+    } catch (err) {
+      // The commit itself failed (disk full, locked past the timeout): nothing was stored.
+      return items.map((item) => ({ key: item.key, ok: false, reason: 'failed', message: `${info.spec.name}: ${describeError(err)}` }))
+    }
+    return results
+  }
+
+  private currentHash(info: TableInfo, keyBind: Bind): string | null {
+    const cols = [...info.columns.values()]
+    const stmt = this.db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = ?`)
+    stmt.safeIntegers(true)
+    const row = stmt.get(keyBind) as Row | undefined
+    return row ? this.entryOf(info, row).hash : null
+  }
+
+  private entryOf(info: TableInfo, row: Row): RecordEntry {
+    const rawKey = row[info.key.name]
+    const key = keyText(typeof rawKey === 'bigint' ? canonicalInteger(rawKey) : rawKey)
+    const data: Record<string, unknown> = {}
+    for (const col of info.columns.values()) {
+      try {
+        data[col.name] = this.fromStored(col, row[col.name])
+      } catch (err) {
+        if (err instanceof UnsupportedValueError) throw unreadableValueError(this.describe(), info.spec.name, key, col.name, err.message)
+        throw err
+      }
+    }
+    try {
+      const canonical = canonicalRecord(data)
+      return { key, hash: recordHash(canonical), data: canonical }
+    } catch (err) {
+      if (err instanceof UnsupportedValueError) throw unreadableValueError(this.describe(), info.spec.name, key, '?', err.message)
+      throw err
+    }
+  }
+
+  /** A stored value in its canonical form (see the module comment). */
+  private fromStored(col: ColumnInfo, v: unknown): unknown {
+    if (v === null || v === undefined) return null
+    if (Buffer.isBuffer(v)) {
+      if (col.kind === 'json') return this.jsonFromBlob(v)
+      throw new UnsupportedValueError('holds binary data, which is not synced')
+    }
+    const num = typeof v === 'bigint' ? canonicalInteger(v) : v
+    switch (col.kind) {
+      case 'boolean':
+        if (v === 0n || v === 0) return false
+        if (v === 1n || v === 1) return true
+        return num
+      case 'json':
+        if (typeof v !== 'string') return num
+        try {
+          return JSON.parse(v) as unknown
+        } catch {
+          throw new UnsupportedValueError('holds text that is not JSON')
+        }
+      case 'timestamp':
+        return typeof v === 'string' ? (canonicalTimestamp(v) ?? v) : num
+      case 'date':
+        return typeof v === 'string' ? (canonicalDate(v) ?? v) : num
+      default:
+        return num
+    }
+  }
+
+  /** SQLite's own binary JSONB, read back as JSON. */
+  private jsonFromBlob(blob: Buffer): unknown {
+    try {
+      const row = this.db.prepare('SELECT json(?) AS j').get(blob) as { j: string }
+      return JSON.parse(row.j) as unknown
+    } catch {
+      throw new UnsupportedValueError('holds binary data that is not SQLite JSONB')
+    }
+  }
+
+  private tableInfo(spec: TableSpec): TableInfo {
+    checkTableSpec(spec)
+    const db = this.describe()
+    const rows = this.db.pragma(`table_xinfo(${quoteIdent(spec.name)})`) as { name: string; type: string; pk: number; hidden: number }[]
+    if (rows.length === 0) throw missingTableError(db, spec.name)
+    const columns = new Map<string, ColumnInfo>()
+    for (const r of rows) {
+      if (r.hidden !== 0) continue // generated (2, 3) or hidden virtual-table columns: computed, not synced
+      const kind = sqliteKind(r.type)
+      if (kind === 'binary') throw binaryColumnError(db, spec.name, r.name, r.type || 'BLOB')
+      columns.set(r.name, { name: r.name, kind, declared: r.type || 'no declared type' })
+    }
+    const key = columns.get(spec.key)
+    if (!key) throw badKeyError(db, spec, 'does not exist')
+    const pks = rows.filter((r) => r.pk > 0)
+    const isPk = pks.length === 1 && pks[0]?.name === spec.key
+    if (!isPk && !this.hasUniqueIndexOn(spec)) throw badKeyError(db, spec, 'is not its primary key nor a unique column')
+    return { spec, columns, key }
+  }
+
+  private hasUniqueIndexOn(spec: TableSpec): boolean {
+    const indexes = this.db.pragma(`index_list(${quoteIdent(spec.name)})`) as { name: string; unique: number; partial: number }[]
+    return indexes.some((ix) => {
+      if (!ix.unique || ix.partial) return false
+      const cols = this.db.pragma(`index_info("${ix.name.replace(/"/g, '""')}")`) as { name: string | null }[]
+      return cols.length === 1 && cols[0]?.name === spec.key
+    })
+  }
+}
+
+/**
+ * The kind of a SQLite column from its declared type.
+ *
+ * The special names (BOOL, JSON, TIMESTAMP, DATE, BLOB) come first; the rest follows
+ * SQLite's own affinity rules.
+ */
+export function sqliteKind(declared: string): ColumnKind | 'binary' {
+  const t = declared.toUpperCase().trim()
+  if (t === '') return 'any'
+  if (/BLOB|BYTEA|BINARY/.test(t)) return 'binary'
+  if (/^BOOL/.test(t)) return 'boolean'
+  if (/^JSON/.test(t)) return 'json'
+  if (/^(TIMESTAMP|DATETIME)/.test(t)) return 'timestamp'
+  if (t === 'DATE') return 'date'
+  if (t.includes('INT')) return 'integer'
+  if (/CHAR|CLOB|TEXT|UUID|TIME/.test(t)) return 'text'
+  return 'number'
+}
+
+function bindValue(v: CheckedValue): Bind {
+  switch (v.type) {
+    case 'null':
+      return null
+    case 'integer':
+      return v.value
+    case 'number':
+      return v.value
+    case 'boolean':
+      return v.value ? 1n : 0n
+    case 'json':
+      return v.text
+    case 'text':
+      return v.value
+  }
+}
+
+function failure(key: string, err: unknown): RecordResult {
+  if (err instanceof RecordRefused) return { key, ok: false, reason: 'refused', message: err.message }
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG')) {
+    return { key, ok: false, reason: 'refused', message: describeError(err) }
+  }
+  return { key, ok: false, reason: 'failed', message: err instanceof SyncDeskError ? err.message : describeError(err) }
+}
