@@ -1,0 +1,477 @@
+/**
+ * The `server` environment: an environment server (`syncdesk-server`) over HTTP(S).
+ *
+ * Many small files cost few round trips: reads and writes go in batches (at most `batchItems`
+ * items or `batchBytes` bytes each, a few in flight) over keep-alive connections; files larger
+ * than `largeFileBytes` go one at a time as raw bytes. Every write carries its precondition, so
+ * every call can be retried after a network error or a 5xx: a retried write that then meets
+ * 412 is a success when the environment already holds exactly what it wrote (the first answer
+ * was lost), and stale otherwise. The token is kept in a private field and never appears in
+ * messages.
+ */
+import crypto from 'node:crypto'
+import http from 'node:http'
+import https from 'node:https'
+import { chunk, mapLimit } from '../engine/concurrency.js'
+import { SyncDeskError } from '../engine/errors.js'
+import type { ScanFilter } from '../engine/filter.js'
+import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteScan, WriteRequest } from './remote.js'
+
+export interface ServerRemoteOptions {
+  /** Most items in one batch request (default 500). */
+  batchItems?: number
+  /** Most content bytes in one batch request (default 8 MiB). */
+  batchBytes?: number
+  /** Batch requests in flight at once (default 4). */
+  inFlight?: number
+  /** Files above this size are sent and fetched one at a time as raw bytes (default 8 MiB). */
+  largeFileBytes?: number
+  /** Give up on a request with no answer after this long (default 120 s). */
+  requestTimeoutMs?: number
+  /** Retries after a network error or a 5xx (default 3). */
+  retries?: number
+  /** The first retry delay; each next one doubles (default 250 ms). */
+  retryBaseMs?: number
+  /** No retry starts later than this after the first attempt (default 10 s). */
+  retryBudgetMs?: number
+}
+
+/** `GET /v1/status` of an environment server. */
+export interface ServerStatus {
+  name: string
+  lastPush: { at: string; by: string; items: number } | null
+  lastPull: { at: string; by: string; items: number } | null
+  items: { files: number; skipped: number }
+  deploy: { configured: boolean; running: boolean; latest: ServerDeployment | null }
+}
+
+/** A deployment as the environment server reports it (`logTail` as lines). */
+export interface ServerDeployment {
+  id: string
+  state: 'queued' | 'running' | 'succeeded' | 'failed'
+  by: string
+  queuedAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  exitCode: number | null
+  error: string | null
+  logTail: string[]
+}
+
+/** A kept prior version of a file on the environment server. */
+export interface ServerVersion {
+  id: string
+  path: string
+  size: number
+  hash: string
+  at: string | null
+  by: string | null
+  op: string | null
+}
+
+interface Answer {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: Buffer
+  /** 0 for the first attempt; more when this answer came from a retry. */
+  attempt: number
+}
+
+interface CallOptions {
+  body?: Buffer
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  /** Statuses the caller handles itself (no throw). */
+  accept?: readonly number[]
+}
+
+interface WireOutcome {
+  path: string
+  status: number
+  hash?: string | null
+  error?: { code: string; message: string; currentHash?: string | null }
+}
+
+/** One item of a batch read: its content (base64) or why not. */
+type ReadOutcome = WireOutcome & { content?: string }
+
+const MiB = 1024 * 1024
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504])
+
+function sha256Hex(data: Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex')
+}
+
+function encodeItemPath(p: string): string {
+  return p.split('/').map(encodeURIComponent).join('/')
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t)
+      resolve()
+    }, { once: true })
+  })
+}
+
+class NetworkError extends Error {
+  constructor(readonly reason: string) {
+    super(reason)
+  }
+}
+
+export class ServerRemote implements Remote {
+  readonly #token: string
+  private readonly url: URL
+  private readonly prefix: string
+  private readonly agent: http.Agent
+  private readonly client: typeof http | typeof https
+  private readonly o: Required<ServerRemoteOptions>
+  /** Sizes from the last scan, to size read batches. */
+  private knownSizes = new Map<string, number>()
+
+  /**
+   * @param envName the environment's name, for messages
+   * @param baseUrl the server's address (`https://host:7420`, optionally with a path prefix)
+   * @param token a bearer token of the server (kept private, never logged)
+   */
+  constructor(
+    readonly envName: string,
+    baseUrl: string,
+    token: string,
+    opts: ServerRemoteOptions = {},
+  ) {
+    let url: URL
+    try {
+      url = new URL(baseUrl)
+    } catch {
+      throw new SyncDeskError('config-invalid', `The address of environment "${envName}" is not a URL.`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SyncDeskError('config-invalid', `The address of environment "${envName}" must start with http:// or https://.`)
+    url.username = ''
+    url.password = ''
+    url.search = ''
+    url.hash = ''
+    this.url = url
+    this.prefix = url.pathname.replace(/\/+$/, '')
+    this.#token = token
+    this.o = {
+      batchItems: opts.batchItems ?? 500,
+      batchBytes: opts.batchBytes ?? 8 * MiB,
+      inFlight: opts.inFlight ?? 4,
+      largeFileBytes: opts.largeFileBytes ?? 8 * MiB,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 120_000,
+      retries: opts.retries ?? 3,
+      retryBaseMs: opts.retryBaseMs ?? 250,
+      retryBudgetMs: opts.retryBudgetMs ?? 10_000,
+    }
+    this.client = url.protocol === 'https:' ? https : http
+    const AgentClass = url.protocol === 'https:' ? https.Agent : http.Agent
+    this.agent = new AgentClass({ keepAlive: true, maxSockets: Math.max(this.o.inFlight * 2, 4) })
+  }
+
+  /** The server's address, without credentials. */
+  get baseUrl(): string {
+    return `${this.url.origin}${this.prefix}`
+  }
+
+  describe(): string {
+    return `server ${this.baseUrl}`
+  }
+
+  async scan(_filter: ScanFilter, opts: RemoteCallOptions = {}): Promise<RemoteScan> {
+    const body = await this.json<{ files: { path: string; hash: string; size: number; mtimeMs: number }[]; skipped: { path: string; reason: string }[] }>('GET', '/v1/files', { signal: opts.signal })
+    const files: Manifest = new Map()
+    const sizes = new Map<string, number>()
+    for (const f of body.files) {
+      files.set(f.path, { hash: f.hash, size: f.size, mtimeMs: f.mtimeMs })
+      sizes.set(f.path, f.size)
+    }
+    this.knownSizes = sizes
+    return { files, skipped: body.skipped }
+  }
+
+  async readFiles(paths: readonly string[], opts: RemoteCallOptions = {}): Promise<Map<string, Buffer | Error>> {
+    const out = new Map<string, Buffer | Error>()
+    const large = paths.filter((p) => (this.knownSizes.get(p) ?? 0) > this.o.largeFileBytes)
+    const small = paths.filter((p) => (this.knownSizes.get(p) ?? 0) <= this.o.largeFileBytes)
+    const chunks = chunk(small, this.o.batchItems, this.o.batchBytes, (p) => this.knownSizes.get(p) ?? 0)
+    await mapLimit(chunks, this.o.inFlight, async (c) => {
+      let pending: string[] = c
+      while (pending.length > 0) {
+        const res = await this.json<{ items: ReadOutcome[]; rest: string[] }>('POST', '/v1/files/read', { body: jsonBody({ paths: pending }), signal: opts.signal })
+        for (const item of res.items) {
+          if (item.status === 200 && typeof item.content === 'string') out.set(item.path, Buffer.from(item.content, 'base64'))
+          else out.set(item.path, new Error(item.error?.message ?? `${item.path} could not be read (HTTP ${item.status}).`))
+        }
+        if (res.rest.length >= pending.length) throw this.protocolError('the batch read made no progress')
+        pending = res.rest
+      }
+    }, opts.signal)
+    await mapLimit(large, this.o.inFlight, async (p) => {
+      const ans = await this.call('GET', `/v1/files/${encodeItemPath(p)}`, { signal: opts.signal, accept: [400, 404, 415] })
+      out.set(p, ans.status === 200 ? ans.body : new Error(errorMessage(ans) ?? `${p} could not be read (HTTP ${ans.status}).`))
+    }, opts.signal)
+    this.throwIfAborted(opts.signal)
+    return out
+  }
+
+  async writeFiles(reqs: readonly WriteRequest[], opts: RemoteCallOptions = {}): Promise<ItemResult[]> {
+    const results = new Array<ItemResult>(reqs.length)
+    const indexed = reqs.map((req, i) => ({ req, i }))
+    const large = indexed.filter(({ req }) => req.content.byteLength > this.o.largeFileBytes)
+    const small = indexed.filter(({ req }) => req.content.byteLength <= this.o.largeFileBytes)
+    const chunks = chunk(small, this.o.batchItems, this.o.batchBytes, ({ req }) => req.content.byteLength)
+    await mapLimit(chunks, this.o.inFlight, async (c) => {
+      const items = c.map(({ req }) => ({
+        path: req.path,
+        content: Buffer.from(req.content.buffer, req.content.byteOffset, req.content.byteLength).toString('base64'),
+        ...(req.expectedHash === null ? { ifNoneMatch: '*' } : { ifMatch: req.expectedHash }),
+      }))
+      const ans = await this.call('POST', '/v1/files/write', { body: jsonBody({ items }), signal: opts.signal })
+      const res = parseJson<{ writes: WireOutcome[] }>(ans, this)
+      c.forEach(({ req, i }, k) => {
+        results[i] = this.writeResult(req, res.writes[k], ans.attempt)
+      })
+    }, opts.signal)
+    await mapLimit(large, this.o.inFlight, async ({ req, i }) => {
+      const ans = await this.call('PUT', `/v1/files/${encodeItemPath(req.path)}`, {
+        body: Buffer.from(req.content.buffer, req.content.byteOffset, req.content.byteLength),
+        headers: { 'content-type': 'application/octet-stream', ...(req.expectedHash === null ? { 'if-none-match': '*' } : { 'if-match': `"${req.expectedHash}"` }) },
+        signal: opts.signal,
+        accept: [400, 409, 412, 415, 428],
+      })
+      const body = safeJson(ans.body) as { hash?: string; error?: WireOutcome['error'] } | null
+      const etagHash = /^"([0-9a-f]{64})"$/.exec(String(ans.headers.etag ?? ''))?.[1] ?? null
+      results[i] = this.writeResult(req, { path: req.path, status: ans.status, hash: body?.hash ?? null, error: body?.error ? { ...body.error, currentHash: etagHash } : undefined }, ans.attempt)
+    }, opts.signal)
+    this.throwIfAborted(opts.signal)
+    return results
+  }
+
+  async deleteFiles(reqs: readonly DeleteRequest[], opts: RemoteCallOptions = {}): Promise<ItemResult[]> {
+    const results: ItemResult[] = []
+    const chunks = chunk(reqs, this.o.batchItems)
+    const parts = await mapLimit(chunks, this.o.inFlight, async (c) => {
+      const ans = await this.call('POST', '/v1/files/write', { body: jsonBody({ deletes: c.map((d) => ({ path: d.path, ifMatch: d.expectedHash })) }), signal: opts.signal })
+      const res = parseJson<{ deletes: WireOutcome[] }>(ans, this)
+      return c.map((d, k): ItemResult => {
+        const o = res.deletes[k]
+        if (!o || o.path !== d.path) return { path: d.path, ok: false, reason: 'failed', message: `${d.path}: the environment's answer did not match the request.` }
+        if (o.status < 300) return { path: d.path, ok: true, hash: null }
+        // A retried delete whose first answer was lost: the file is gone, as asked.
+        if (o.status === 412 && ans.attempt > 0 && o.error?.currentHash === null) return { path: d.path, ok: true, hash: null }
+        return failureOf(d.path, o)
+      })
+    }, opts.signal)
+    for (const p of parts) if (p) results.push(...p)
+    this.throwIfAborted(opts.signal)
+    return results
+  }
+
+  private writeResult(req: WriteRequest, o: WireOutcome | undefined, attempt: number): ItemResult {
+    if (!o || o.path !== req.path) return { path: req.path, ok: false, reason: 'failed', message: `${req.path}: the environment's answer did not match the request.` }
+    if (o.status === 200 || o.status === 201) return { path: req.path, ok: true, hash: o.hash ?? sha256Hex(req.content) }
+    if (o.status === 412 && attempt > 0) {
+      // The first attempt may have written it and its answer was lost.
+      const mine = sha256Hex(req.content)
+      if (o.error?.currentHash === mine) return { path: req.path, ok: true, hash: mine }
+    }
+    return failureOf(req.path, o)
+  }
+
+  /** The environment's status (name, last push/pull, counts, deployment). */
+  status(opts: RemoteCallOptions = {}): Promise<ServerStatus> {
+    return this.json<ServerStatus>('GET', '/v1/status', { signal: opts.signal })
+  }
+
+  /** Last push and pull, and the latest deployment (the engine's view of `status`). */
+  async info(opts: RemoteCallOptions = {}): Promise<EnvironmentInfo> {
+    const st = await this.status(opts)
+    return { lastPush: st.lastPush, lastPull: st.lastPull, deployment: st.deploy.latest ? toDeploymentInfo(st.deploy.latest) : null }
+  }
+
+  /** Starts the environment's deploy command (needs the deploy scope); never retried. */
+  async deploy(opts: RemoteCallOptions = {}): Promise<DeploymentInfo> {
+    return toDeploymentInfo(await this.json<ServerDeployment>('POST', '/v1/deploy', { signal: opts.signal, noRetry: true }))
+  }
+
+  /** One deployment by id. */
+  async deployment(id: string, opts: RemoteCallOptions = {}): Promise<DeploymentInfo> {
+    return toDeploymentInfo(await this.json<ServerDeployment>('GET', `/v1/deployments/${encodeURIComponent(id)}`, { signal: opts.signal }))
+  }
+
+  /** Recent deployments, newest first. */
+  async deployments(opts: RemoteCallOptions = {}): Promise<DeploymentInfo[]> {
+    return (await this.json<{ deployments: ServerDeployment[] }>('GET', '/v1/deployments', { signal: opts.signal })).deployments.map(toDeploymentInfo)
+  }
+
+  /** Kept prior versions (of one file, or all), newest first. */
+  async versions(itemPath?: string, opts: RemoteCallOptions = {}): Promise<ServerVersion[]> {
+    const q = itemPath === undefined ? '' : `?path=${encodeURIComponent(itemPath)}`
+    return (await this.json<{ versions: ServerVersion[] }>('GET', `/v1/versions${q}`, { signal: opts.signal })).versions
+  }
+
+  /** The content of a kept version. */
+  async readVersion(id: string, itemPath: string, opts: RemoteCallOptions = {}): Promise<Buffer> {
+    return (await this.call('GET', `/v1/versions/${encodeURIComponent(id)}/${encodeItemPath(itemPath)}`, { signal: opts.signal })).body
+  }
+
+  /** Puts a kept version back; with `expectedHash` only if the file still has that hash (null: absent). */
+  async restoreVersion(id: string, itemPath: string, expectedHash?: string | null, opts: RemoteCallOptions = {}): Promise<ItemResult> {
+    const pre = expectedHash === undefined ? {} : expectedHash === null ? { ifNoneMatch: '*' } : { ifMatch: expectedHash }
+    const ans = await this.call('POST', '/v1/versions/restore', { body: jsonBody({ id, path: itemPath, ...pre }), signal: opts.signal, accept: [400, 404, 409, 412, 415] })
+    const body = safeJson(ans.body) as { hash?: string; error?: WireOutcome['error'] } | null
+    if (ans.status === 200) return { path: itemPath, ok: true, hash: body?.hash ?? null }
+    return failureOf(itemPath, { path: itemPath, status: ans.status, error: body?.error })
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy()
+  }
+
+  private async json<T>(method: string, path: string, opts: CallOptions & { noRetry?: boolean }): Promise<T> {
+    return parseJson<T>(await this.call(method, path, opts), this)
+  }
+
+  /** @internal A protocol error naming the environment. */
+  protocolError(what: string): SyncDeskError {
+    return new SyncDeskError('remote-error', `The environment "${this.envName}" at ${this.baseUrl} answered unexpectedly (${what}).`)
+  }
+
+  private throwIfAborted(signal?: AbortSignal): void {
+    if (signal?.aborted) throw new SyncDeskError('cancelled', 'Cancelled.')
+  }
+
+  /**
+   * One request with retries (network errors, 5xx) and exponential backoff within the retry
+   * budget. 2xx and `accept`ed statuses are returned; anything else throws a SyncDeskError.
+   */
+  private async call(method: string, path: string, opts: CallOptions & { noRetry?: boolean }): Promise<Answer> {
+    const started = Date.now()
+    const retries = opts.noRetry ? 0 : this.o.retries
+    for (let attempt = 0; ; attempt++) {
+      this.throwIfAborted(opts.signal)
+      let failure: string
+      try {
+        const ans = await this.send(method, path, opts)
+        ans.attempt = attempt
+        if (ans.status < 300 || opts.accept?.includes(ans.status)) return ans
+        if (ans.status === 401 || ans.status === 403) {
+          throw new SyncDeskError('remote-refused', `The token for ${this.envName} was refused (${errorMessage(ans) ?? `HTTP ${ans.status}`}).`, 'Check the token in your keychain, or create a new one on the server: syncdesk-server token create NAME --scopes read,write.')
+        }
+        if (!RETRYABLE_STATUS.has(ans.status)) {
+          throw new SyncDeskError('remote-error', `The environment "${this.envName}" at ${this.baseUrl} refused the request: ${errorMessage(ans) ?? `HTTP ${ans.status}`}`)
+        }
+        failure = `HTTP ${ans.status}${errorMessage(ans) ? `: ${errorMessage(ans)}` : ''}`
+        if (attempt >= retries || !this.mayRetry(started, attempt)) {
+          throw new SyncDeskError('remote-error', `The environment "${this.envName}" at ${this.baseUrl} failed (${failure}).`)
+        }
+      } catch (err) {
+        if (!(err instanceof NetworkError)) throw err
+        this.throwIfAborted(opts.signal)
+        failure = err.reason
+        if (attempt >= retries || !this.mayRetry(started, attempt)) {
+          throw new SyncDeskError('remote-unreachable', `Cannot reach environment "${this.envName}" at ${this.baseUrl} (${failure}).`, 'Check that the environment server is running and the address is right.')
+        }
+      }
+      await sleep(this.delay(attempt), opts.signal)
+    }
+  }
+
+  private delay(attempt: number): number {
+    const base = this.o.retryBaseMs * 2 ** attempt
+    return base / 2 + Math.random() * (base / 2)
+  }
+
+  private mayRetry(started: number, attempt: number): boolean {
+    return Date.now() - started + this.delay(attempt) <= this.o.retryBudgetMs
+  }
+
+  /** One HTTP exchange; network failures reject with NetworkError (a reason without secrets). */
+  private send(method: string, path: string, opts: CallOptions): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      const headers: Record<string, string | number> = {
+        authorization: `Bearer ${this.#token}`,
+        accept: 'application/json',
+        ...(opts.headers ?? {}),
+      }
+      if (opts.body) {
+        headers['content-length'] = opts.body.byteLength
+        if (!headers['content-type']) headers['content-type'] = 'application/json'
+      }
+      let settled = false
+      const fail = (reason: string): void => {
+        if (settled) return
+        settled = true
+        reject(new NetworkError(reason))
+      }
+      const req = this.client.request(
+        { protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port || undefined, path: this.prefix + path, method, headers, agent: this.agent, signal: opts.signal },
+        (res) => {
+          const parts: Buffer[] = []
+          res.on('data', (c: Buffer) => parts.push(c))
+          res.on('end', () => {
+            if (settled) return
+            settled = true
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts), attempt: 0 })
+          })
+          res.on('error', (err) => fail(networkReason(err)))
+          res.on('aborted', () => fail('the connection closed mid-answer'))
+        },
+      )
+      req.setTimeout(this.o.requestTimeoutMs, () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })))
+      req.on('error', (err) => fail(networkReason(err)))
+      req.end(opts.body)
+    })
+  }
+}
+
+/** The engine's view of a deployment: the log tail as one text. */
+function toDeploymentInfo(d: ServerDeployment): DeploymentInfo {
+  return { id: d.id, state: d.state, queuedAt: d.queuedAt, startedAt: d.startedAt, finishedAt: d.finishedAt, exitCode: d.exitCode, logTail: d.logTail.join('\n') }
+}
+
+function jsonBody(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8')
+}
+
+function safeJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch {
+    return null
+  }
+}
+
+function parseJson<T>(ans: Answer, remote: ServerRemote): T {
+  const parsed = safeJson(ans.body)
+  if (parsed === null || typeof parsed !== 'object') throw remote.protocolError(`HTTP ${ans.status} without a JSON body`)
+  return parsed as T
+}
+
+function errorMessage(ans: Answer): string | null {
+  const body = safeJson(ans.body) as { error?: { message?: unknown } } | null
+  const m = body?.error?.message
+  return typeof m === 'string' ? m : null
+}
+
+function failureOf(itemPath: string, o: WireOutcome): ItemResult {
+  const message = o.error?.message ?? `${itemPath}: HTTP ${o.status}`
+  if (o.status === 412) return { path: itemPath, ok: false, reason: 'stale', message }
+  if (o.status >= 400 && o.status < 500) return { path: itemPath, ok: false, reason: 'refused', message }
+  return { path: itemPath, ok: false, reason: 'failed', message }
+}
+
+function networkReason(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'ECONNREFUSED') return 'connection refused: is the server running?'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve'
+  if (code === 'ETIMEDOUT') return 'no answer in time'
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'the connection was reset'
+  if (code === 'ABORT_ERR' || err.name === 'AbortError') return 'cancelled'
+  if (code && code.startsWith('ERR_TLS') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'CERT_HAS_EXPIRED') return `TLS failed (${code})`
+  return code ?? err.message
+}

@@ -1,0 +1,206 @@
+/**
+ * One environment as the server keeps it: the project folder, its filter, prior versions,
+ * tokens, push/pull status and deployments, all behind one object.
+ *
+ * The HTTP routes and the `syncdesk-server` commands (`versions`, `restore`) share it, so a
+ * restore from the command line follows the same rules as one over HTTP: the path is checked,
+ * the write is conditional and the content it replaces is kept as a version in turn.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { DirStore, type DeleteRequest, type ItemResult, type ScanResult, type WriteRequest } from '../src-main/engine/dir-store.js'
+import { createFilter, IGNORE_FILE, readIgnoreRules, type ScanFilter } from '../src-main/engine/filter.js'
+import { Deployer } from './deployer.js'
+import { ApiError } from './http-errors.js'
+import { sortableId } from './ids.js'
+import { assertSyncablePath } from './item-paths.js'
+import { PathLocks } from './path-locks.js'
+import { StatusStore } from './status-store.js'
+import { TokenStore } from './tokens.js'
+import { isVersionId, VersionStore, type VersionMeta } from './versions.js'
+
+/** The folder, inside the project, where the server keeps its own data. Never synced (hidden). */
+export const SERVER_DATA_DIR = '.syncdesk-server'
+
+/** Settings in `.syncdesk-server/config.json`; command-line flags win over them. */
+export interface ServerConfigFile {
+  name?: string
+  deployCommand?: string
+  deployTimeoutSec?: number
+  extraExtensions?: string[]
+}
+
+export interface EnvironmentOptions {
+  projectDir: string
+  /** The environment's name; default: config.json's, else the folder's name. */
+  name?: string
+  deployCommand?: string
+  deployTimeoutSec?: number
+  extraExtensions?: string[]
+  /** How many files are hashed or written at once. */
+  concurrency?: number
+  /** True in the serving process (it owns deployments); false for one-off commands. */
+  serving?: boolean
+}
+
+/** The outcome of one item of a write request, as the API reports it. */
+export interface ItemOutcome {
+  path: string
+  status: number
+  hash?: string | null
+  error?: { code: string; message: string; currentHash?: string | null }
+}
+
+/** Reads `.syncdesk-server/config.json`; a missing file is an empty config, a broken one an error. */
+export function readServerConfig(projectDir: string): ServerConfigFile {
+  const file = path.join(projectDir, SERVER_DATA_DIR, 'config.json')
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  const parsed = JSON.parse(text) as ServerConfigFile
+  if (typeof parsed !== 'object' || parsed === null) throw new Error(`${file} must hold a JSON object`)
+  return parsed
+}
+
+export class Environment {
+  readonly root: string
+  readonly dataDir: string
+  readonly name: string
+  readonly store: DirStore
+  readonly tokens: TokenStore
+  readonly versions: VersionStore
+  readonly status: StatusStore
+  readonly deployer: Deployer
+  readonly locks = new PathLocks()
+  private readonly extraExtensions: string[]
+  private filterStamp = ''
+  private cachedFilter: ScanFilter | null = null
+
+  constructor(opts: EnvironmentOptions) {
+    this.root = path.resolve(opts.projectDir)
+    const st = fs.statSync(this.root)
+    if (!st.isDirectory()) throw new Error(`${this.root} is not a folder`)
+    this.dataDir = path.join(this.root, SERVER_DATA_DIR)
+    fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 })
+    const config = readServerConfig(this.root)
+    this.name = opts.name ?? config.name ?? path.basename(this.root)
+    this.extraExtensions = opts.extraExtensions ?? config.extraExtensions ?? []
+    this.store = new DirStore(this.root, { cacheFile: path.join(this.dataDir, 'scan-cache.json'), concurrency: opts.concurrency ?? 64 })
+    this.tokens = new TokenStore(path.join(this.dataDir, 'tokens.json'))
+    this.versions = new VersionStore(path.join(this.dataDir, 'versions'))
+    this.status = new StatusStore(path.join(this.dataDir, 'status.json'))
+    this.deployer = new Deployer({
+      command: opts.deployCommand ?? config.deployCommand,
+      timeoutMs: (opts.deployTimeoutSec ?? config.deployTimeoutSec ?? 600) * 1000,
+      cwd: this.root,
+      dir: path.join(this.dataDir, 'deployments'),
+      reconcile: opts.serving ?? false,
+    })
+  }
+
+  /** The project's filter (defaults, extra extensions, `.syncdeskignore`), re-read when the ignore file changes. */
+  filter(): ScanFilter {
+    let stamp = 'none'
+    try {
+      const st = fs.statSync(path.join(this.root, IGNORE_FILE))
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`
+    } catch {
+      // No ignore file.
+    }
+    if (!this.cachedFilter || stamp !== this.filterStamp) {
+      this.cachedFilter = createFilter({ extraExtensions: this.extraExtensions, ignoreRules: stamp === 'none' ? undefined : readIgnoreRules(this.root) })
+      this.filterStamp = stamp
+    }
+    return this.cachedFilter
+  }
+
+  /** Scans the project (rehashing only what changed) and saves the scan cache. */
+  async scan(): Promise<ScanResult> {
+    const result = await this.store.scan(this.filter())
+    await this.store.saveCache()
+    return result
+  }
+
+  /** Removes temp files an interrupted write left behind. Only at start-up: no write is running then. */
+  async sweepStaleTemps(): Promise<number> {
+    const { staleTemps } = await this.scan()
+    await this.store.sweepTemps(staleTemps)
+    return staleTemps.length
+  }
+
+  /**
+   * Applies conditional writes and deletes (paths already checked), keeping the prior version
+   * of everything replaced or deleted; every path is held for the duration.
+   */
+  async apply(writes: readonly WriteRequest[], deletes: readonly DeleteRequest[], by: string, op: VersionMeta['op'] = writes.length ? 'write' : 'delete'): Promise<{ writes: ItemOutcome[]; deletes: ItemOutcome[]; versionId: string | null }> {
+    const all = [...writes.map((w) => w.path), ...deletes.map((d) => d.path)]
+    return this.locks.run(all, async () => {
+      const versionId = sortableId()
+      const { hook, kept } = this.versions.hook(versionId)
+      const writeResults = writes.length ? await this.store.writeBatch(writes, hook) : []
+      const deleteResults = deletes.length ? await this.store.deleteBatch(deletes, hook) : []
+      if (kept() > 0) await this.versions.writeMeta(versionId, { at: new Date().toISOString(), by, op })
+      const w = await Promise.all(writeResults.map((r, i) => this.outcome(r, (writes[i] as WriteRequest).expectedHash === null ? 201 : 200)))
+      const d = await Promise.all(deleteResults.map((r) => this.outcome(r, 200)))
+      const done = [...w, ...d].filter((o) => o.status < 300).length
+      if (done > 0) this.status.recordPush(by, done)
+      return { writes: w, deletes: d, versionId: kept() > 0 ? versionId : null }
+    })
+  }
+
+  private async outcome(r: ItemResult, okStatus: number): Promise<ItemOutcome> {
+    if (r.ok) return { path: r.path, status: okStatus, hash: r.hash }
+    const message = this.scrub(r.message)
+    if (r.reason === 'stale') {
+      let currentHash: string | null = null
+      try {
+        currentHash = await this.store.currentHash(r.path)
+      } catch {
+        // Not a regular file: reported as stale without a hash.
+      }
+      return { path: r.path, status: 412, error: { code: 'stale', message: `${r.path} changed on the environment since the plan was made.`, currentHash } }
+    }
+    if (r.reason === 'refused' || /symbolic link/.test(message)) return { path: r.path, status: 400, error: { code: 'path-refused', message } }
+    if (/not a regular file|EISDIR|ENOTDIR/.test(message)) return { path: r.path, status: 409, error: { code: 'not-a-file', message } }
+    return { path: r.path, status: 500, error: { code: 'io-error', message } }
+  }
+
+  /** Hides the server's absolute paths from messages sent to clients. */
+  private scrub(message: string): string {
+    return message.split(this.root).join('<project>')
+  }
+
+  /**
+   * Restores a kept version of `itemPath`. With `ifMatch` (a hash, or null for "absent") the
+   * restore is conditional; without, it replaces whatever is current, which is kept in turn.
+   */
+  async restore(id: string, itemPath: string, by: string, ifMatch?: string | null): Promise<ItemOutcome & { versionId: string | null }> {
+    assertSyncablePath(itemPath, this.filter())
+    if (!isVersionId(id)) throw new ApiError(400, 'bad-version-id', `Invalid version id ${JSON.stringify(id)}.`)
+    let content: Buffer
+    try {
+      content = await this.versions.read(id, itemPath)
+    } catch {
+      throw new ApiError(404, 'version-not-found', `Version ${id} of ${itemPath} is not kept on this environment.`)
+    }
+    for (let attempt = 0; ; attempt++) {
+      const expectedHash = ifMatch !== undefined ? ifMatch : await this.store.currentHash(itemPath)
+      const res = await this.apply([{ path: itemPath, content, expectedHash }], [], by, 'restore')
+      const outcome = res.writes[0] as ItemOutcome
+      // Unconditional restore: retry once if the file moved between reading its hash and writing.
+      if (outcome.status === 412 && ifMatch === undefined && attempt < 2) continue
+      return { ...outcome, versionId: res.versionId }
+    }
+  }
+
+  /** Flushes status and caches, stops a running deployment. */
+  async close(): Promise<void> {
+    await this.deployer.stop()
+    await this.status.flush()
+    await this.store.saveCache()
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Helpers every route shares: body validation and the name of the calling token.
+ */
+import type { FastifyRequest } from 'fastify'
+import type { z } from 'zod'
+import { ApiError } from '../http-errors.js'
+
+/** Parses a JSON body with a schema, refusing it with 400 and the first problem found. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  if (body === undefined || body === null) throw new ApiError(400, 'invalid-request', 'The request needs a JSON body.')
+  const res = schema.safeParse(body)
+  if (!res.success) {
+    const issue = res.error.issues[0]
+    const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : ''
+    throw new ApiError(400, 'invalid-request', `Invalid request body${where}: ${issue?.message ?? 'not the expected shape'}.`)
+  }
+  return res.data
+}
+
+/** The name of the token that made the request (set by the auth hook). */
+export function tokenName(req: FastifyRequest): string {
+  return req.tokenName ?? 'unknown'
+}

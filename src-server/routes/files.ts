@@ -1,0 +1,197 @@
+/**
+ * `/v1/files`: the manifest, one file at a time (raw bytes, ETag, If-Match), and batches.
+ *
+ * Batches exist so ten thousand small files cost a few dozen round trips: `POST
+ * /v1/files/read` returns contents as base64 in JSON and `POST /v1/files/write` applies
+ * conditional writes and deletes with a result per item. A refused item (bad path, missing
+ * precondition, stale) never fails the rest of its batch.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { sha256 } from '../../src-main/engine/atomic.js'
+import type { DeleteRequest, WriteRequest } from '../../src-main/engine/dir-store.js'
+import type { Environment, ItemOutcome } from '../environment.js'
+import { ApiError } from '../http-errors.js'
+import { itemPathFromUrl, itemPathRefusal } from '../item-paths.js'
+import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
+import { parseBody, tokenName } from './common.js'
+
+export interface FilesRouteOptions {
+  env: Environment
+  /** Largest single-file body (PUT). */
+  maxFileBytes: number
+  /** Largest batch request body (JSON). */
+  maxBatchBytes: number
+  /** Content bytes after which a batch read stops and returns the rest as `rest`. */
+  maxReadBytes: number
+}
+
+/** Most items one batch request may carry. */
+export const MAX_BATCH_ITEMS = 10_000
+
+const readSchema = z.object({ paths: z.array(z.string()).max(MAX_BATCH_ITEMS) })
+const writeSchema = z.object({
+  items: z
+    .array(z.object({ path: z.string(), content: z.string(), ifMatch: z.string().nullish(), ifNoneMatch: z.string().nullish() }))
+    .max(MAX_BATCH_ITEMS)
+    .default([]),
+  deletes: z
+    .array(z.object({ path: z.string(), ifMatch: z.string().nullish(), ifNoneMatch: z.string().nullish() }))
+    .max(MAX_BATCH_ITEMS)
+    .default([]),
+})
+
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/
+
+function decodeBase64(s: string): Buffer | null {
+  if (s.length % 4 !== 0 || !BASE64_RE.test(s)) return null
+  return Buffer.from(s, 'base64')
+}
+
+function refusal(p: string, err: ApiError): ItemOutcome {
+  return { path: p, status: err.statusCode, error: { code: err.code, message: err.message } }
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code
+  return code === 'ENOENT' || code === 'ENOTDIR'
+}
+
+/** Registers the file routes (inside the `/v1` prefix). */
+export async function filesRoutes(app: FastifyInstance, opts: FilesRouteOptions): Promise<void> {
+  const { env } = opts
+
+  app.get('/files', { config: { scope: 'read' } }, async () => {
+    const { files, skipped } = await env.scan()
+    const list = [...files].map(([path, e]) => ({ path, hash: e.hash, size: e.size, mtimeMs: e.mtimeMs }))
+    list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    return { files: list, skipped }
+  })
+
+  app.post('/files/read', { config: { scope: 'read' }, bodyLimit: opts.maxBatchBytes }, async (req: FastifyRequest) => {
+    const { paths } = parseBody(readSchema, req.body)
+    const filter = env.filter()
+    const items: object[] = []
+    const rest: string[] = []
+    let bytes = 0
+    let pulled = 0
+    for (let i = 0; i < paths.length; i++) {
+      const p = paths[i] as string
+      if (bytes >= opts.maxReadBytes && items.length > 0) {
+        rest.push(...paths.slice(i))
+        break
+      }
+      const refused = itemPathRefusal(p, filter)
+      if (refused) {
+        items.push(refusal(p, refused))
+        continue
+      }
+      try {
+        const content = await env.store.read(p)
+        bytes += content.byteLength
+        items.push({ path: p, status: 200, hash: sha256(content), size: content.byteLength, content: content.toString('base64') })
+        pulled++
+      } catch (err) {
+        if (isMissing(err)) items.push({ path: p, status: 404, error: { code: 'not-found', message: `${p} does not exist on this environment.` } })
+        else items.push({ path: p, status: 400, error: { code: 'not-readable', message: `${p} cannot be read (not a regular file, or a symbolic link).` } })
+      }
+    }
+    if (pulled > 0) env.status.recordPull(tokenName(req), pulled)
+    return { items, rest }
+  })
+
+  app.post('/files/write', { config: { scope: 'write' }, bodyLimit: opts.maxBatchBytes }, async (req: FastifyRequest) => {
+    const body = parseBody(writeSchema, req.body)
+    const filter = env.filter()
+    const seen = new Map<string, number>()
+    for (const it of [...body.items, ...body.deletes]) seen.set(it.path, (seen.get(it.path) ?? 0) + 1)
+    const check = (p: string, expected: string | null | ApiError): ApiError | null => {
+      if ((seen.get(p) ?? 0) > 1) return new ApiError(400, 'duplicate-path', `${p} appears more than once in this batch.`)
+      return itemPathRefusal(p, filter) ?? (expected instanceof ApiError ? expected : null)
+    }
+    const writeOut: (ItemOutcome | null)[] = []
+    const writes: WriteRequest[] = []
+    for (const it of body.items) {
+      const expected = expectedHashOfItem(it, true)
+      const refused = check(it.path, expected)
+      const content = refused ? null : decodeBase64(it.content)
+      if (refused) writeOut.push(refusal(it.path, refused))
+      else if (!content) writeOut.push(refusal(it.path, new ApiError(400, 'bad-content', 'content must be base64.')))
+      else {
+        writeOut.push(null)
+        writes.push({ path: it.path, content, expectedHash: expected as string | null })
+      }
+    }
+    const deleteOut: (ItemOutcome | null)[] = []
+    const deletes: DeleteRequest[] = []
+    for (const it of body.deletes) {
+      const expected = expectedHashOfItem(it, false)
+      const refused = check(it.path, expected)
+      if (refused) deleteOut.push(refusal(it.path, refused))
+      else {
+        deleteOut.push(null)
+        deletes.push({ path: it.path, expectedHash: expected as string })
+      }
+    }
+    const applied = writes.length || deletes.length ? await env.apply(writes, deletes, tokenName(req)) : { writes: [], deletes: [], versionId: null }
+    let wi = 0
+    let di = 0
+    return {
+      writes: writeOut.map((o) => o ?? (applied.writes[wi++] as ItemOutcome)),
+      deletes: deleteOut.map((o) => o ?? (applied.deletes[di++] as ItemOutcome)),
+      versionId: applied.versionId,
+    }
+  })
+
+  // One file at a time: raw bytes in and out. Any content type is taken as the file's bytes.
+  await app.register(async (raw) => {
+    raw.removeAllContentTypeParsers()
+    raw.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxFileBytes }, (_req, body, done) => done(null, body))
+
+    raw.get('/files/*', { config: { scope: 'read' } }, async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = itemPathFromUrl(wildcard(req), env.filter())
+      let content: Buffer
+      try {
+        content = await env.store.read(p)
+      } catch (err) {
+        if (isMissing(err)) throw new ApiError(404, 'not-found', `${p} does not exist on this environment.`)
+        throw new ApiError(400, 'not-readable', `${p} cannot be read (not a regular file, or a symbolic link).`)
+      }
+      return reply.header('etag', etag(sha256(content))).type('application/octet-stream').send(content)
+    })
+
+    raw.put('/files/*', { config: { scope: 'write' }, bodyLimit: opts.maxFileBytes }, async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = itemPathFromUrl(wildcard(req), env.filter())
+      const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), true)
+      const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+      const res = await env.apply([{ path: p, content, expectedHash: expected }], [], tokenName(req))
+      return sendOutcome(reply, res.writes[0] as ItemOutcome, res.versionId)
+    })
+
+    raw.delete('/files/*', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = itemPathFromUrl(wildcard(req), env.filter())
+      const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), false) as string
+      const res = await env.apply([], [{ path: p, expectedHash: expected }], tokenName(req))
+      return sendOutcome(reply, res.deletes[0] as ItemOutcome, res.versionId)
+    })
+  })
+}
+
+function wildcard(req: FastifyRequest): string {
+  return (req.params as Record<string, string>)['*'] ?? ''
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v.join(',') : v
+}
+
+function sendOutcome(reply: FastifyReply, o: ItemOutcome, versionId: string | null): FastifyReply {
+  if (o.status >= 400) {
+    const e = o.error ?? { code: 'error', message: 'failed' }
+    if (e.currentHash) reply.header('etag', etag(e.currentHash))
+    return reply.code(o.status).send({ error: e })
+  }
+  if (o.hash) reply.header('etag', etag(o.hash))
+  return reply.code(o.status).send({ path: o.path, hash: o.hash ?? null, versionId })
+}

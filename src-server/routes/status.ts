@@ -1,0 +1,23 @@
+/**
+ * `GET /v1/status`: the environment at a glance: its name, last push and pull, item counts and
+ * the latest deployment.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Environment } from '../environment.js'
+
+/** Registers the status route (inside the `/v1` prefix). */
+export async function statusRoutes(app: FastifyInstance, opts: { env: Environment }): Promise<void> {
+  const { env } = opts
+  app.get('/status', { config: { scope: 'read' } }, async () => {
+    const { files, skipped } = await env.scan()
+    const status = env.status.get()
+    const latest = env.deployer.list(1)[0] ?? null
+    return {
+      name: env.name,
+      lastPush: status.lastPush,
+      lastPull: status.lastPull,
+      items: { files: files.size, skipped: skipped.length },
+      deploy: { configured: env.deployer.configured, running: env.deployer.running() !== null, latest },
+    }
+  })
+}
