@@ -16,14 +16,16 @@ import { acquireLock } from '../engine/lock.js'
 import { assertEnvName, initProject, openProject, type Project } from '../engine/project.js'
 import { getStatus, openProjectDatabase, runDirection, type RunReport, type RunRequest } from '../engine/sync-engine.js'
 import type { RecordStore } from '../engine/records/record-store.js'
-import { accountFor } from '../secrets/credential-store.js'
+import { accountFor, tokenFromEnvironment, tokenVariableName } from '../secrets/credential-store.js'
 import { KeytarCredentialStore } from '../secrets/keytar-store.js'
 import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
 import type { Remote } from '../remotes/remote.js'
 import { createDemo } from './demo.js'
 import { formatDeployment, formatRun, formatStatus, formatSummaryLine, progressPrinter } from './format.js'
 import { waitForDeployment } from './deploy.js'
-import { ask, askConflict, canAsk } from './prompt.js'
+import { ask, askConflict, askHidden, canAsk } from './prompt.js'
+import { ServerRemote } from '../remotes/server-remote.js'
+import { createFilter } from '../engine/filter.js'
 
 interface GlobalOptions {
   projectDir?: string
@@ -79,6 +81,22 @@ interface RunFlags {
   format?: 'human' | 'json'
   scope?: SyncScope
   deploy?: boolean
+}
+
+/** The token for a new server environment: stdin with --token-stdin, else asked on a terminal. */
+async function readToken(envName: string, o: { tokenStdin?: boolean }): Promise<string | null> {
+  if (o.tokenStdin) {
+    const chunks: Buffer[] = []
+    for await (const c of process.stdin) chunks.push(c as Buffer)
+    const token = Buffer.concat(chunks).toString('utf8').trim()
+    if (!token) throw new SyncDeskError('usage', 'Standard input held no token.')
+    return token
+  }
+  if (tokenFromEnvironment(envName)) return null
+  if (!canAsk()) return null
+  const token = (await askHidden(`Token for ${envName} (input hidden): `)).trim()
+  if (!token) throw new SyncDeskError('usage', 'No token was typed.')
+  return token
 }
 
 /** Starts a deployment and waits for it, printing its outcome (and log tail on failure). */
@@ -218,7 +236,8 @@ export function buildProgram(): Command {
     .description('add an environment: a folder (--folder) or an environment server (--url)')
     .option('--folder <path>', 'a directory used as the environment')
     .option('--url <url>', 'the URL of an environment server')
-    .action(async (name: string, o: { folder?: string; url?: string }, cmd: Command) => {
+    .option('--token-stdin', 'with --url: read the token from standard input (for scripts)')
+    .action(async (name: string, o: { folder?: string; url?: string; tokenStdin?: boolean }, cmd: Command) => {
       assertEnvName(name)
       const project = openProject(projectDirOf(cmd))
       if (project.config.environments[name]) throw new SyncDeskError('env-exists', `There is already an environment named "${name}".`, `Remove it first with "syncdesk env remove ${name}".`)
@@ -232,7 +251,30 @@ export function buildProgram(): Command {
         out(`Added environment ${name}: folder ${folder}`)
         return
       }
-      throw new SyncDeskError('usage', 'Server environments (--url) are not supported by this build yet.')
+      let url: URL
+      try {
+        url = new URL(o.url as string)
+      } catch {
+        throw new SyncDeskError('usage', `${o.url} is not a URL (like https://staging.example.com:7420).`)
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SyncDeskError('usage', 'The URL must start with https:// (or http:// on a trusted network).')
+      if (url.username || url.password) throw new SyncDeskError('usage', 'Put no credentials in the URL: the token is asked for separately and kept in the OS keychain.')
+      const token = await readToken(name, o)
+      if (token !== null) {
+        // Check the token before keeping anything, so a typo is caught now and not at the first push.
+        const remote = new ServerRemote(name, url.toString(), token)
+        try {
+          await remote.scan(createFilter())
+        } finally {
+          await remote.close()
+        }
+        await new KeytarCredentialStore().set(accountFor(project.dir, name), token)
+      } else if (!tokenFromEnvironment(name)) {
+        throw new SyncDeskError('usage', `No token given for ${name}.`, `Type it when asked (on a terminal), pass --token-stdin, or set ${tokenVariableName(name)}.`)
+      }
+      project.config.environments[name] = { kind: 'server', url: url.toString() }
+      await project.save()
+      out(`Added environment ${name}: server ${url.toString()}${token !== null ? ' (token checked and kept in the OS keychain)' : ` (token from ${tokenVariableName(name)})`}`)
     })
   env
     .command('list')
@@ -250,7 +292,7 @@ export function buildProgram(): Command {
     .description('forget an environment (its files are not touched)')
     .action(async (name: string, _o, cmd: Command) => {
       const project = openProject(projectDirOf(cmd))
-      project.environment(name)
+      const removed = project.environment(name)
       const lock = acquireLock(project.stateDir, `env remove ${name}`)
       try {
         delete project.config.environments[name]
@@ -259,6 +301,9 @@ export function buildProgram(): Command {
         fs.rmSync(project.cacheFile(name), { force: true })
       } finally {
         lock.release()
+      }
+      if (removed.kind === 'server') {
+        await new KeytarCredentialStore().delete(accountFor(project.dir, name)).catch(() => false)
       }
       out(`Removed environment ${name}. Its files were not touched.`)
     })

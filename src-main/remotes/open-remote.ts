@@ -6,7 +6,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { SyncDeskError } from '../engine/errors.js'
 import type { Project } from '../engine/project.js'
+import { resolveToken } from '../secrets/credential-store.js'
+import { KeytarCredentialStore } from '../secrets/keytar-store.js'
 import { FolderRemote } from './folder-remote.js'
+import { ServerRemote } from './server-remote.js'
 import type { Remote } from './remote.js'
 
 export interface OpenRemoteOptions {
@@ -15,7 +18,7 @@ export interface OpenRemoteOptions {
 }
 
 /** Opens the remote of environment `envName`, with clear errors for what is missing. */
-export async function openRemote(project: Project, envName: string, _opts: OpenRemoteOptions = {}): Promise<Remote> {
+export async function openRemote(project: Project, envName: string, opts: OpenRemoteOptions = {}): Promise<Remote> {
   const env = project.environment(envName)
   if (env.kind === 'folder') {
     let st: fs.Stats
@@ -27,7 +30,8 @@ export async function openRemote(project: Project, envName: string, _opts: OpenR
     if (!st.isDirectory()) throw new SyncDeskError('remote-unreachable', `The environment "${envName}" points at ${env.path}, which is not a folder.`)
     return new FolderRemote(envName, env.path, { cacheFile: project.cacheFile(envName) })
   }
-  throw new SyncDeskError('remote-error', `Server environments are not supported by this build yet (${env.url}).`)
+  const tokenFor = opts.tokenFor ?? ((name: string) => resolveToken(new KeytarCredentialStore(), project.dir, name))
+  return new ServerRemote(envName, env.url, await tokenFor(envName))
 }
 
 /** Refuses a folder environment that is inside the project or contains it. */

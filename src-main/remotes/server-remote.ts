@@ -360,7 +360,7 @@ export class ServerRemote implements Remote {
         ans.attempt = attempt
         if (ans.status < 300 || opts.accept?.includes(ans.status)) return ans
         if (ans.status === 401 || ans.status === 403) {
-          throw new SyncDeskError('remote-refused', `The token for ${this.envName} was refused (${errorMessage(ans) ?? `HTTP ${ans.status}`}).`, 'Check the token in your keychain, or create a new one on the server: syncdesk-server token create NAME --scopes read,write.')
+          throw new SyncDeskError('remote-refused', `The token for ${this.envName} was refused: ${(errorMessage(ans) ?? `HTTP ${ans.status}`).replace(/\.$/, '')}.`, 'Check the token in your keychain, or create a new one on the server: syncdesk-server token create NAME --scopes read,write.')
         }
         if (!RETRYABLE_STATUS.has(ans.status)) {
           throw new SyncDeskError('remote-error', `The environment "${this.envName}" at ${this.baseUrl} refused the request: ${errorMessage(ans) ?? `HTTP ${ans.status}`}`)
