@@ -17,6 +17,12 @@ export default tseslint.config(
     },
   },
   {
+    // The bin/ launchers are CommonJS on purpose (they start fast and load the built bundle).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src-shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -1,5 +1,5 @@
 // Bundles the Node entry points (CLI, environment server) with esbuild so that they start fast.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { build } from 'esbuild'
 
 const common = {
@@ -11,6 +11,7 @@ const common = {
   logLevel: 'warning',
   // Native modules and optional drivers stay outside the bundle.
   external: ['electron', 'keytar', 'better-sqlite3', 'pg-native'],
+  define: { __SYNCDESK_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 }
 
 const entries = [

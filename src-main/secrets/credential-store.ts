@@ -9,7 +9,11 @@
 import path from 'node:path'
 import { SyncDeskError } from '../engine/errors.js'
 
-/** How keychain errors name the variable when they do not know the environment. */
+/**
+ * How keychain errors name the token variable when they do not know the environment.
+ *
+ * A store sees only account names; resolveToken swaps this for the exact variable name.
+ */
 export const GENERIC_VARIABLE = 'SYNCDESK_TOKEN_<ENV>'
 
 /**

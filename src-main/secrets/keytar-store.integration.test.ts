@@ -2,8 +2,8 @@
  * The keychain store against real keytar and a real gnome-keyring (DESIGN.md, testing with
  * real parts). `scripts/with-keyring.sh` (which `npm test` goes through) provides a private
  * D-Bus session with a fresh, unlocked keyring and says so in SYNCDESK_KEYRING (or why not, in
- * SYNCDESK_KEYRING_PROBLEM). The failure
- * cases run keytar in child processes, because GLib keeps its bus connection per process.
+ * SYNCDESK_KEYRING_PROBLEM). The failure cases run keytar in child processes, because GLib
+ * keeps its bus connection per process.
  */
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -197,7 +197,8 @@ describe('KeytarCredentialStore without a usable keychain', () => {
       `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
         "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
       <busconfig><type>session</type><listen>unix:tmpdir=${work}</listen>
-        <policy context="default"><allow send_destination="*"/><allow own="*"/></policy></busconfig>`,
+        <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>
+          <allow own="*"/></policy></busconfig>`,
     )
     const { results, output } = await probeWith(() => {}, ['dbus-run-session', `--config-file=${config}`, '--'])
     for (const op of ['set', 'get', 'delete']) expectKeychainError(results[op], /no Secret Service/)
