@@ -300,7 +300,7 @@ describe('environment server: refusals', () => {
     })
 
     it('answers unknown endpoints with a JSON 404', async () => {
-      const ans = await rawRequest(srv.url, 'GET', '/v1/tables/agents/records', { token: srv.tokens.reader })
+      const ans = await rawRequest(srv.url, 'GET', '/v1/nothing/here', { token: srv.tokens.reader })
       expect(ans.status).toBe(404)
       expect(errorCode(ans.json)).toBe('not-found')
     })

@@ -5,14 +5,15 @@
  * Built from options so tests run it for real on 127.0.0.1 port 0. Every request needs a bearer
  * token (401 without a known one, 403 without the route's scope); every refusal is a JSON
  * `{error: {code, message}}`; one log line per request names the token, never the token itself
- * and never file contents. Routes are plugins under `/v1`, so records
- * (`/v1/tables/<t>/records/<key>`) can join files later beside them.
+ * and never file contents. Routes are plugins under `/v1`: files, records
+ * (`/v1/tables/<t>/records/<key>`, when the environment has a database), versions, status, deploy.
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Environment, type EnvironmentOptions } from './environment.js'
 import { ApiError, errorBody } from './http-errors.js'
 import { deployRoutes } from './routes/deploy.js'
 import { filesRoutes } from './routes/files.js'
+import { recordsRoutes } from './routes/records.js'
 import { statusRoutes } from './routes/status.js'
 import { versionRoutes } from './routes/versions.js'
 import { SCOPES, type Scope } from './tokens.js'
@@ -44,6 +45,12 @@ const MiB = 1024 * 1024
 /** Builds the app (not listening yet); closing it flushes the environment's state. */
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const env = new Environment({ ...opts, serving: true })
+  try {
+    await env.openDatabase()
+  } catch (err) {
+    await env.close()
+    throw err
+  }
   const log = opts.log === undefined ? (line: string) => process.stderr.write(line + '\n') : opts.log
   const maxBatchBytes = opts.maxBatchBytes ?? 64 * MiB
 
@@ -106,6 +113,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(
     async (v1) => {
       await v1.register(filesRoutes, { env, maxFileBytes: opts.maxFileBytes ?? 256 * MiB, maxBatchBytes, maxReadBytes: opts.maxReadBytes ?? 16 * MiB })
+      await v1.register(recordsRoutes, { env, maxBatchBytes })
       await v1.register(versionRoutes, { env })
       await v1.register(statusRoutes, { env })
       await v1.register(deployRoutes, { env })

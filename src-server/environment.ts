@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import { openRecordStore, type TableSpec } from '../src-main/engine/records/record-store.js'
 import { DirStore, type DeleteRequest, type ItemResult, type ScanResult, type WriteRequest } from '../src-main/engine/dir-store.js'
 import { createFilter, IGNORE_FILE, readIgnoreRules, type ScanFilter } from '../src-main/engine/filter.js'
 import { Deployer } from './deployer.js'
@@ -15,6 +16,7 @@ import { ApiError } from './http-errors.js'
 import { sortableId } from './ids.js'
 import { assertSyncablePath } from './item-paths.js'
 import { PathLocks } from './path-locks.js'
+import { DEFAULT_TABLES, IDENTIFIER_RE, RecordVersionStore, ServerRecords, databaseSpec } from './records.js'
 import { StatusStore } from './status-store.js'
 import { TokenStore } from './tokens.js'
 import { isVersionId, VersionStore, type VersionMeta } from './versions.js'
@@ -28,6 +30,8 @@ export interface ServerConfigFile {
   deployCommand?: string
   deployTimeoutSec?: number
   extraExtensions?: string[]
+  /** Tables counted in the status, with their key columns (default agents, skills, contexts keyed by id). */
+  tables?: TableSpec[]
 }
 
 export interface EnvironmentOptions {
@@ -41,6 +45,11 @@ export interface EnvironmentOptions {
   concurrency?: number
   /** True in the serving process (it owns deployments); false for one-off commands. */
   serving?: boolean
+  /**
+   * The database: a PostgreSQL URL (or `sqlite:PATH`). Default: `.syncdesk-server/database.sqlite`
+   * when that file exists, else none. Opened by `openDatabase`.
+   */
+  databaseUrl?: string
 }
 
 /** The outcome of one item of a write request, as the API reports it. */
@@ -76,6 +85,10 @@ export class Environment {
   readonly status: StatusStore
   readonly deployer: Deployer
   readonly locks = new PathLocks()
+  /** The environment's database, once `openDatabase` found one; null: none. */
+  records: ServerRecords | null = null
+  private readonly databaseUrl: string | undefined
+  private readonly tables: TableSpec[]
   private readonly extraExtensions: string[]
   private filterStamp = ''
   private cachedFilter: ScanFilter | null = null
@@ -89,6 +102,8 @@ export class Environment {
     const config = readServerConfig(this.root)
     this.name = opts.name ?? config.name ?? path.basename(this.root)
     this.extraExtensions = opts.extraExtensions ?? config.extraExtensions ?? []
+    this.databaseUrl = opts.databaseUrl
+    this.tables = (config.tables ?? [...DEFAULT_TABLES]).filter((t) => IDENTIFIER_RE.test(t?.name ?? '') && IDENTIFIER_RE.test(t?.key ?? ''))
     this.store = new DirStore(this.root, { cacheFile: path.join(this.dataDir, 'scan-cache.json'), concurrency: opts.concurrency ?? 64 })
     this.tokens = new TokenStore(path.join(this.dataDir, 'tokens.json'))
     this.versions = new VersionStore(path.join(this.dataDir, 'versions'))
@@ -100,6 +115,17 @@ export class Environment {
       dir: path.join(this.dataDir, 'deployments'),
       reconcile: opts.serving ?? false,
     })
+  }
+
+  /** Opens the database (see EnvironmentOptions.databaseUrl); a failure to connect throws. */
+  async openDatabase(): Promise<void> {
+    if (this.records) return
+    const spec = databaseSpec(this.root, this.databaseUrl)
+    if (!spec) return
+    const store = spec.kind === 'sqlite' ? await openRecordStore({ kind: 'sqlite', path: spec.path, create: true }) : await openRecordStore({ kind: 'postgres', url: spec.url })
+    const where = store.describe()
+    const scrub = (m: string): string => this.scrub(m.split(where).join('database'))
+    this.records = new ServerRecords(store, spec.kind, new RecordVersionStore(path.join(this.dataDir, 'record-versions')), this.locks, this.status, this.tables, scrub)
   }
 
   /** The project's filter (defaults, extra extensions, `.syncdeskignore`), re-read when the ignore file changes. */
@@ -200,6 +226,8 @@ export class Environment {
   /** Flushes status and caches, stops a running deployment. */
   async close(): Promise<void> {
     await this.deployer.stop()
+    await this.records?.close()
+    this.records = null
     await this.status.flush()
     await this.store.saveCache()
   }

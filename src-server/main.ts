@@ -43,6 +43,7 @@ interface ServeFlags {
   name?: string
   deployCommand?: string
   deployTimeout?: number
+  databaseUrl?: string
   quiet?: boolean
 }
 
@@ -54,7 +55,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     name: flags.name,
     deployCommand: flags.deployCommand,
     deployTimeoutSec: flags.deployTimeout,
+    databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL,
     log: flags.quiet ? false : undefined,
+  }).catch((err: unknown) => {
+    lock.release()
+    throw err
   })
   const swept = await app.environment.sweepStaleTemps()
   if (swept > 0) process.stderr.write(`syncdesk-server: removed ${swept} temp file(s) left by an interrupted write\n`)
@@ -62,7 +67,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     process.stderr.write(`syncdesk-server: no tokens yet; every request will be refused. Create one: syncdesk-server token create NAME --scopes read,write --project-dir ${root}\n`)
   }
   const address = await app.listen({ port: flags.port, host: flags.host })
+  const db = app.environment.records
   process.stdout.write(`syncdesk-server: serving "${app.environment.name}" (${root}) on ${address}\n`)
+  process.stderr.write(`syncdesk-server: database: ${db ? db.store.describe() : 'none (records are not served; give --database-url, or create .syncdesk-server/database.sqlite)'}\n`)
   let closing = false
   const shutdown = (): void => {
     if (closing) return
@@ -89,6 +96,7 @@ program
   .option('--name <name>', 'environment name (default: config.json "name", else the folder name)')
   .option('--deploy-command <command>', 'shell command run by POST /v1/deploy (default: config.json "deployCommand")')
   .option('--deploy-timeout <seconds>', 'stop a deployment after this long (default 600)', intArg(1, 86_400))
+  .option('--database-url <url>', 'the database: postgres://… or sqlite:PATH (default: $DATABASE_URL, else .syncdesk-server/database.sqlite when it exists, else none)')
   .option('--quiet', 'no request log')
   .action(serve)
 

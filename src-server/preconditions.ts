@@ -3,8 +3,7 @@
  * to create.
  *
  * A write without one is refused (428): every write names the state it expects, so nothing is
- * ever overwritten blindly. Files use them now; records (`/v1/tables/<t>/records/<key>`) will
- * use the same rules.
+ * ever overwritten blindly. Files and records (`/v1/tables/<t>/records/<key>`) use the same rules.
  */
 import { ApiError } from './http-errors.js'
 

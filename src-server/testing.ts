@@ -28,7 +28,7 @@ export interface TestServer {
 }
 
 /** Starts a server over a new temp project folder. */
-export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+export async function startTestServer(opts: Partial<ServerOptions> = {}, hooks: { beforeStart?: (projectDir: string) => Promise<void> | void } = {}): Promise<TestServer> {
   const base = await fs.mkdtemp(path.join(os.tmpdir(), 'syncdesk-server-test-'))
   const projectDir = path.join(base, 'project')
   const outsideDir = path.join(base, 'outside')
@@ -41,6 +41,7 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
     deployer: await store.create('deployer', ['read', 'deploy']),
     admin: await store.create('admin', ['read', 'write', 'deploy']),
   }
+  await hooks.beforeStart?.(projectDir)
   const app = await buildServer({ projectDir, log: false, ...opts })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   return {

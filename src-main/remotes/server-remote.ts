@@ -15,7 +15,9 @@ import https from 'node:https'
 import { chunk, mapLimit } from '../engine/concurrency.js'
 import { SyncDeskError } from '../engine/errors.js'
 import type { ScanFilter } from '../engine/filter.js'
-import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteScan, WriteRequest } from './remote.js'
+import { recordHash } from '../engine/records/canonical.js'
+import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from '../engine/records/record-store.js'
+import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from './remote.js'
 
 export interface ServerRemoteOptions {
   /** Most items in one batch request (default 500). */
@@ -41,7 +43,10 @@ export interface ServerStatus {
   name: string
   lastPush: { at: string; by: string; items: number } | null
   lastPull: { at: string; by: string; items: number } | null
-  items: { files: number; skipped: number }
+  /** The environment's database; null (or absent, from older servers) when it has none. */
+  database?: { kind: 'sqlite' | 'postgres' } | null
+  /** Records per table are there when the environment has a database. */
+  items: { files: number; skipped: number; records?: Record<string, number> }
   deploy: { configured: boolean; running: boolean; latest: ServerDeployment | null }
 }
 
@@ -90,6 +95,26 @@ interface WireOutcome {
   status: number
   hash?: string | null
   error?: { code: string; message: string; currentHash?: string | null }
+}
+
+/** One record of a batch write, as the server answers it. */
+interface WireRecordOutcome {
+  key: string
+  status: number
+  hash?: string | null
+  error?: { code: string; message: string; currentHash?: string | null }
+}
+
+/** A kept prior row of a record on the environment server. */
+export interface ServerRecordVersion {
+  id: string
+  table: string
+  key: string
+  hash: string
+  data: Record<string, unknown>
+  op: 'write' | 'delete'
+  at: string
+  by: string
 }
 
 /** One item of a batch read: its content (base64) or why not. */
@@ -282,6 +307,77 @@ export class ServerRemote implements Remote {
     return failureOf(req.path, o)
   }
 
+  /**
+   * The environment's database as records, or null when the server has none (`GET /v1/database`
+   * says `database: null`). Writes and deletes go through the batch endpoint, at most `batchItems`
+   * records per request; 412 → `stale`.
+   */
+  async openRecords(): Promise<RemoteRecords | null> {
+    // Servers from before records answer 404 here: they have no database to offer.
+    const ans = await this.call('GET', '/v1/database', { accept: [404] })
+    if (ans.status === 404 || !parseJson<{ database?: { kind: string } | null }>(ans, this).database) return null
+    return {
+      list: (table, opts) => this.listRecords(table, opts),
+      write: (table, writes, opts) => this.writeRecords(table, writes, opts),
+      delete: (table, deletes, opts) => this.deleteRecords(table, deletes, opts),
+    }
+  }
+
+  /** Every record of a table, by key. */
+  async listRecords(table: TableSpec, opts: RemoteCallOptions = {}): Promise<Map<string, RecordEntry>> {
+    const body = await this.json<{ records: RecordEntry[] }>('GET', `${this.tablePath(table)}/records?keyColumn=${encodeURIComponent(table.key)}`, { signal: opts.signal })
+    if (!Array.isArray(body.records)) throw this.protocolError('no records in the listing')
+    const out = new Map<string, RecordEntry>()
+    for (const r of body.records) out.set(r.key, { key: r.key, hash: r.hash, data: r.data })
+    return out
+  }
+
+  /** Conditional record writes (expectedHash null: create). */
+  async writeRecords(table: TableSpec, writes: readonly RecordWrite[], opts: RemoteCallOptions = {}): Promise<RecordResult[]> {
+    const parts = await mapLimit(chunk(writes, Math.min(this.o.batchItems, 500)), this.o.inFlight, async (c) => {
+      const items = c.map((w) => ({ key: w.key, data: w.data, ...(w.expectedHash === null ? { ifNoneMatch: '*' } : { ifMatch: w.expectedHash }) }))
+      const ans = await this.call('POST', `${this.tablePath(table)}/records/write?keyColumn=${encodeURIComponent(table.key)}`, { body: jsonBody({ writes: items }), signal: opts.signal })
+      const res = parseJson<{ writes: WireRecordOutcome[] }>(ans, this)
+      return c.map((w, k): RecordResult => {
+        const o = res.writes?.[k]
+        if (!o || o.key !== w.key) return { key: w.key, ok: false, reason: 'failed', message: `${table.name}/${w.key}: the environment's answer did not match the request.` }
+        if (o.status === 200 || o.status === 201) return { key: w.key, ok: true, hash: o.hash ?? null }
+        // A retried write whose first answer was lost: the environment holds what was written.
+        if (o.status === 412 && ans.attempt > 0 && o.error?.currentHash && o.error.currentHash === safeRecordHash(w.data)) return { key: w.key, ok: true, hash: o.error.currentHash }
+        return recordFailure(w.key, o)
+      })
+    }, opts.signal)
+    this.throwIfAborted(opts.signal)
+    return parts.flat()
+  }
+
+  /** Conditional record deletes. */
+  async deleteRecords(table: TableSpec, deletes: readonly RecordDelete[], opts: RemoteCallOptions = {}): Promise<RecordResult[]> {
+    const parts = await mapLimit(chunk(deletes, Math.min(this.o.batchItems, 500)), this.o.inFlight, async (c) => {
+      const ans = await this.call('POST', `${this.tablePath(table)}/records/write?keyColumn=${encodeURIComponent(table.key)}`, { body: jsonBody({ deletes: c.map((d) => ({ key: d.key, ifMatch: d.expectedHash })) }), signal: opts.signal })
+      const res = parseJson<{ deletes: WireRecordOutcome[] }>(ans, this)
+      return c.map((d, k): RecordResult => {
+        const o = res.deletes?.[k]
+        if (!o || o.key !== d.key) return { key: d.key, ok: false, reason: 'failed', message: `${table.name}/${d.key}: the environment's answer did not match the request.` }
+        if (o.status < 300) return { key: d.key, ok: true, hash: null }
+        if (o.status === 412 && ans.attempt > 0 && o.error?.currentHash === null) return { key: d.key, ok: true, hash: null }
+        return recordFailure(d.key, o)
+      })
+    }, opts.signal)
+    this.throwIfAborted(opts.signal)
+    return parts.flat()
+  }
+
+  /** Kept prior rows of a table (of one record when `key` is given), newest first. */
+  async recordVersions(table: string, key?: string, opts: RemoteCallOptions = {}): Promise<ServerRecordVersion[]> {
+    const q = key === undefined ? '' : `?key=${encodeURIComponent(key)}`
+    return (await this.json<{ versions: ServerRecordVersion[] }>('GET', `/v1/tables/${encodeURIComponent(table)}/versions${q}`, { signal: opts.signal })).versions
+  }
+
+  private tablePath(table: TableSpec): string {
+    return `/v1/tables/${encodeURIComponent(table.name)}`
+  }
+
   /** The environment's status (name, last push/pull, counts, deployment). */
   status(opts: RemoteCallOptions = {}): Promise<ServerStatus> {
     return this.json<ServerStatus>('GET', '/v1/status', { signal: opts.signal })
@@ -463,6 +559,22 @@ function failureOf(itemPath: string, o: WireOutcome): ItemResult {
   if (o.status === 412) return { path: itemPath, ok: false, reason: 'stale', message }
   if (o.status >= 400 && o.status < 500) return { path: itemPath, ok: false, reason: 'refused', message }
   return { path: itemPath, ok: false, reason: 'failed', message }
+}
+
+function recordFailure(key: string, o: WireRecordOutcome): RecordResult {
+  const message = o.error?.message ?? `record ${JSON.stringify(key)}: HTTP ${o.status}`
+  if (o.status === 412) return { key, ok: false, reason: 'stale', message }
+  if (o.status >= 400 && o.status < 500) return { key, ok: false, reason: 'refused', message }
+  return { key, ok: false, reason: 'failed', message }
+}
+
+/** The hash a record would have if stored exactly as given; null when it has no canonical form. */
+function safeRecordHash(data: Record<string, unknown>): string | null {
+  try {
+    return recordHash(data)
+  } catch {
+    return null
+  }
 }
 
 function networkReason(err: Error): string {

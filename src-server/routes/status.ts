@@ -1,6 +1,6 @@
 /**
- * `GET /v1/status`: the environment at a glance: its name, last push and pull, item counts and
- * the latest deployment.
+ * `GET /v1/status`: the environment at a glance: its name, last push and pull, its database
+ * (null when it has none), item counts (files, and records per table) and the latest deployment.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Environment } from '../environment.js'
@@ -12,11 +12,13 @@ export async function statusRoutes(app: FastifyInstance, opts: { env: Environmen
     const { files, skipped } = await env.scan()
     const status = env.status.get()
     const latest = env.deployer.list(1)[0] ?? null
+    const records = env.records ? await env.records.counts() : null
     return {
       name: env.name,
       lastPush: status.lastPush,
       lastPull: status.lastPull,
-      items: { files: files.size, skipped: skipped.length },
+      database: env.records ? { kind: env.records.kind } : null,
+      items: { files: files.size, skipped: skipped.length, ...(records ? { records } : {}) },
       deploy: { configured: env.deployer.configured, running: env.deployer.running() !== null, latest },
     }
   })

@@ -1,0 +1,197 @@
+/**
+ * `/v1/tables/<t>/records`: the environment's database as records, with the same rules as
+ * files: every write names the hash it expects (`If-Match`, or `If-None-Match: *` to create),
+ * 428 without, 412 when the record moved on, and the rows replaced are kept as versions.
+ *
+ * The key column defaults to the one config.json names for the table, else `id`; a client
+ * may name it with `?keyColumn=`. Batches (`POST …/records/read`, `POST …/records/write`)
+ * answer per record; a refused record never fails the rest of its batch.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { RecordDelete, RecordWrite, TableSpec } from '../../src-main/engine/records/record-store.js'
+import type { Environment } from '../environment.js'
+import { ApiError } from '../http-errors.js'
+import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
+import { IDENTIFIER_RE, type RecordOutcome, type ServerRecords } from '../records.js'
+import { parseBody, tokenName } from './common.js'
+
+export interface RecordsRouteOptions {
+  env: Environment
+  /** Largest batch request body (JSON). */
+  maxBatchBytes: number
+}
+
+/** Most records one batch request may carry. */
+export const MAX_RECORD_BATCH = 10_000
+
+const dataSchema = z.record(z.string(), z.unknown())
+const readSchema = z.object({ keys: z.array(z.string()).max(MAX_RECORD_BATCH) })
+const writeSchema = z.object({
+  writes: z
+    .array(z.object({ key: z.string(), data: dataSchema, ifMatch: z.string().nullish(), ifNoneMatch: z.string().nullish() }))
+    .max(MAX_RECORD_BATCH)
+    .default([]),
+  deletes: z
+    .array(z.object({ key: z.string(), ifMatch: z.string().nullish(), ifNoneMatch: z.string().nullish() }))
+    .max(MAX_RECORD_BATCH)
+    .default([]),
+})
+
+interface TableParams {
+  table: string
+  key?: string
+}
+
+/** The database, or the refusal of a server that has none. */
+function recordsOf(env: Environment): ServerRecords {
+  if (!env.records) {
+    throw new ApiError(404, 'no-database', `The environment "${env.name}" has no database (start the server with --database-url, or create .syncdesk-server/database.sqlite).`)
+  }
+  return env.records
+}
+
+/** The table spec of a request: checked name and key column. */
+function tableOf(env: Environment, req: FastifyRequest): { spec: TableSpec; records: ServerRecords } {
+  const { table } = req.params as TableParams
+  if (!IDENTIFIER_RE.test(table)) {
+    throw new ApiError(400, 'bad-table-name', `${JSON.stringify(table)} is not a table name: use letters, digits and "_", starting with a letter or "_" (at most 63).`)
+  }
+  const records = recordsOf(env)
+  const q = req.query as { keyColumn?: unknown }
+  const key = typeof q.keyColumn === 'string' ? q.keyColumn : records.keyColumnOf(table)
+  if (!IDENTIFIER_RE.test(key)) throw new ApiError(400, 'bad-key-column', `${JSON.stringify(key)} is not a column name.`)
+  return { spec: { name: table, key }, records }
+}
+
+function keyParam(req: FastifyRequest): string {
+  const key = (req.params as TableParams).key ?? ''
+  if (key === '' || key.includes('\u0000')) throw new ApiError(400, 'bad-key', 'The record key must be non-empty text without NUL.')
+  return key
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v.join(',') : v
+}
+
+function refusal(key: string, err: ApiError): RecordOutcome {
+  return { key, status: err.statusCode, error: { code: err.code, message: err.message } }
+}
+
+function sendOutcome(reply: FastifyReply, o: RecordOutcome, versionId: string | null): FastifyReply {
+  if (o.status >= 400) {
+    const e = o.error ?? { code: 'error', message: 'failed' }
+    if (e.currentHash) reply.header('etag', etag(e.currentHash))
+    return reply.code(o.status).send({ error: e })
+  }
+  if (o.hash) reply.header('etag', etag(o.hash))
+  return reply.code(o.status).send({ key: o.key, hash: o.hash ?? null, versionId })
+}
+
+/** Registers the record routes (inside the `/v1` prefix). */
+export async function recordsRoutes(app: FastifyInstance, opts: RecordsRouteOptions): Promise<void> {
+  const { env } = opts
+
+  app.get('/database', { config: { scope: 'read' } }, async () => {
+    return { database: env.records ? { kind: env.records.kind } : null }
+  })
+
+  app.get('/tables/:table/records', { config: { scope: 'read' } }, async (req: FastifyRequest) => {
+    const { spec, records } = tableOf(env, req)
+    // Like the file manifest, a listing is what every status does: it is not recorded as a pull.
+    return { table: spec.name, keyColumn: spec.key, records: await records.list(spec) }
+  })
+
+  app.get('/tables/:table/records/:key', { config: { scope: 'read' } }, async (req: FastifyRequest, reply: FastifyReply) => {
+    const { spec, records } = tableOf(env, req)
+    const key = keyParam(req)
+    const row = (await records.rows(spec)).get(key)
+    if (!row) throw new ApiError(404, 'record-not-found', `Table "${spec.name}" has no record ${JSON.stringify(key)}.`)
+    records.recordPull(tokenName(req), 1)
+    return reply.header('etag', etag(row.hash)).send(row)
+  })
+
+  app.post('/tables/:table/records/read', { config: { scope: 'read' }, bodyLimit: opts.maxBatchBytes }, async (req: FastifyRequest) => {
+    const { spec, records } = tableOf(env, req)
+    const { keys } = parseBody(readSchema, req.body)
+    const rows = await records.rows(spec)
+    let found = 0
+    const items = keys.map((key) => {
+      const row = rows.get(key)
+      if (!row) return { key, status: 404, error: { code: 'record-not-found', message: `Table "${spec.name}" has no record ${JSON.stringify(key)}.` } }
+      found++
+      return { status: 200, ...row }
+    })
+    records.recordPull(tokenName(req), found)
+    return { records: items }
+  })
+
+  app.put('/tables/:table/records/:key', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
+    const { spec, records } = tableOf(env, req)
+    const key = keyParam(req)
+    const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), true)
+    const data = dataSchema.safeParse(req.body)
+    if (req.body === undefined || req.body === null || !data.success) throw new ApiError(400, 'invalid-request', 'The body must be the record\'s data: a JSON object of column values.')
+    const res = await records.apply(spec, [{ key, data: data.data, expectedHash: expected }], [], tokenName(req))
+    return sendOutcome(reply, res.writes[0] as RecordOutcome, res.versionId)
+  })
+
+  app.delete('/tables/:table/records/:key', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
+    const { spec, records } = tableOf(env, req)
+    const key = keyParam(req)
+    const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), false) as string
+    const res = await records.apply(spec, [], [{ key, expectedHash: expected }], tokenName(req))
+    return sendOutcome(reply, res.deletes[0] as RecordOutcome, res.versionId)
+  })
+
+  app.post('/tables/:table/records/write', { config: { scope: 'write' }, bodyLimit: opts.maxBatchBytes }, async (req: FastifyRequest) => {
+    const { spec, records } = tableOf(env, req)
+    const body = parseBody(writeSchema, req.body)
+    const seen = new Map<string, number>()
+    for (const it of [...body.writes, ...body.deletes]) seen.set(it.key, (seen.get(it.key) ?? 0) + 1)
+    const check = (key: string, expected: string | null | ApiError): ApiError | null => {
+      if (key === '' || key.includes('\u0000')) return new ApiError(400, 'bad-key', 'The record key must be non-empty text without NUL.')
+      if ((seen.get(key) ?? 0) > 1) return new ApiError(400, 'duplicate-key', `Record ${JSON.stringify(key)} appears more than once in this batch.`)
+      return expected instanceof ApiError ? expected : null
+    }
+    const writeOut: (RecordOutcome | null)[] = []
+    const writes: RecordWrite[] = []
+    for (const it of body.writes) {
+      const expected = expectedHashOfItem(it, true)
+      const refused = check(it.key, expected)
+      if (refused) writeOut.push(refusal(it.key, refused))
+      else {
+        writeOut.push(null)
+        writes.push({ key: it.key, data: it.data, expectedHash: expected as string | null })
+      }
+    }
+    const deleteOut: (RecordOutcome | null)[] = []
+    const deletes: RecordDelete[] = []
+    for (const it of body.deletes) {
+      const expected = expectedHashOfItem(it, false)
+      const refused = check(it.key, expected)
+      if (refused) deleteOut.push(refusal(it.key, refused))
+      else {
+        deleteOut.push(null)
+        deletes.push({ key: it.key, expectedHash: expected as string })
+      }
+    }
+    const applied = writes.length || deletes.length ? await records.apply(spec, writes, deletes, tokenName(req)) : { writes: [], deletes: [], versionId: null }
+    let wi = 0
+    let di = 0
+    return {
+      writes: writeOut.map((o) => o ?? (applied.writes[wi++] as RecordOutcome)),
+      deletes: deleteOut.map((o) => o ?? (applied.deletes[di++] as RecordOutcome)),
+      versionId: applied.versionId,
+    }
+  })
+
+  app.get('/tables/:table/versions', { config: { scope: 'read' } }, async (req: FastifyRequest) => {
+    const { spec, records } = tableOf(env, req)
+    const q = req.query as { key?: string; limit?: string }
+    const limit = q.limit === undefined ? 1000 : Number(q.limit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new ApiError(400, 'invalid-request', 'limit must be an integer from 1 to 100000.')
+    return { versions: await records.versions.list(spec.name, q.key, limit) }
+  })
+}
