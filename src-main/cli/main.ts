@@ -217,6 +217,7 @@ export function buildProgram(): Command {
   program
     .name('syncdesk')
     .description('Keep a local project and its cloud environments in step.')
+    .version(VERSION, '-V, --version', 'print the version')
     .option('--project-dir <dir>', 'the local project directory (default: the current directory)')
     .option('--local-project-dir <dir>', 'alias of --project-dir, as mage-agent users know it')
     .showHelpAfterError('(run with --help for usage)')
@@ -547,6 +548,9 @@ export function buildProgram(): Command {
 
   return program
 }
+
+declare const __SYNCDESK_VERSION__: string | undefined
+const VERSION = typeof __SYNCDESK_VERSION__ === 'string' ? __SYNCDESK_VERSION__ : '0.0.0-dev'
 
 let exitCode: number = EXIT.ok
 function setExit(code: number): void {

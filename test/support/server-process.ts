@@ -30,9 +30,9 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
 }
 
-/** Starts a server over `dir` on a free port; resolves once it prints its URL. */
-export function startServerProcess(dir: string, opts: { deployCommand?: string; name?: string } = {}): Promise<ServerProcess> {
-  const args = [SERVER_BIN, 'serve', '--project-dir', dir, '--port', '0', '--quiet']
+/** Starts a server over `dir` (on a free port unless `port` is given); resolves once it prints its URL. */
+export function startServerProcess(dir: string, opts: { deployCommand?: string; name?: string; port?: number } = {}): Promise<ServerProcess> {
+  const args = [SERVER_BIN, 'serve', '--project-dir', dir, '--port', String(opts.port ?? 0), '--quiet']
   if (opts.deployCommand !== undefined) args.push('--deploy-command', opts.deployCommand)
   if (opts.name !== undefined) args.push('--name', opts.name)
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -111,7 +111,7 @@ export function childEnv(add: NodeJS.ProcessEnv = {}, drop: readonly string[] = 
 
 /** Runs the built CLI with exactly `env` (default: childEnv()) and optional standard input. */
 export function runCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: opts.env ?? childEnv(), input: opts.input ?? '' })
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024, env: opts.env ?? childEnv(), input: opts.input ?? '' })
   return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') }
 }
 
