@@ -207,7 +207,7 @@ describe('ServerRemote against a real environment server', () => {
     const wrong = remote('sdk_this_is_not_the_token')
     const e1 = await caught(wrong.scan(filter))
     expect(e1.code).toBe('remote-refused')
-    expect(e1.message).toMatch(/^The token for staging was refused \(/)
+    expect(e1.message).toMatch(/^The token for staging was refused: /)
     expect(e1.message).not.toContain('sdk_this_is_not_the_token')
     const reader = remote(srv.tokens.reader)
     const e2 = await caught(reader.writeFiles([{ path: 'a.md', content: Buffer.from('a'), expectedHash: null }]))
