@@ -111,7 +111,8 @@ export function formatRun(r: RunReport): string {
     const verb = { pull: 'Pulled from', push: 'Pushed to', sync: 'Synced with', clone: 'Cloned from' }[r.direction]
     const bytes = done.reduce((sum, a) => sum + a.size, 0)
     lines.push(parts.length ? `${verb} ${env}: ${parts.join(', ')}${bytes ? ` (${formatBytes(bytes)})` : ''}.` : `Nothing to transfer with ${env}: everything is up to date.`)
-    if (r.backupRunId) lines.push(`Local files this run replaced or deleted are backed up; to undo its local changes: syncdesk backups restore ${r.backupRunId}`)
+    if (r.backupRunId && r.backedUp > 0) lines.push(`The ${r.backedUp} local item(s) this run replaced or deleted are backed up; to undo its local changes: syncdesk backups restore ${r.backupRunId}`)
+    else if (r.backupRunId) lines.push(`To undo this run's local changes: syncdesk backups restore ${r.backupRunId}`)
     if (res?.cancelled) lines.push(`Cancelled: ${t.items - done.length - res.problems.length} items were not started; what was done is recorded.`)
     for (const p of res?.problems ?? []) lines.push(`  ${p.reason === 'stale' ? 'left alone (changed meanwhile)' : 'failed'}: ${p.message}`)
   }

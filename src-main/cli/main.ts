@@ -16,7 +16,7 @@ import { acquireLock } from '../engine/lock.js'
 import { assertEnvName, initProject, openProject, type Project } from '../engine/project.js'
 import { getStatus, openProjectDatabase, runDirection, type RunReport, type RunRequest } from '../engine/sync-engine.js'
 import type { RecordStore } from '../engine/records/record-store.js'
-import { accountFor, tokenFromEnvironment, tokenVariableName } from '../secrets/credential-store.js'
+import { GENERIC_VARIABLE, accountFor, tokenFromEnvironment, tokenVariableName } from '../secrets/credential-store.js'
 import { KeytarCredentialStore } from '../secrets/keytar-store.js'
 import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
 import type { Remote } from '../remotes/remote.js'
@@ -269,7 +269,11 @@ export function buildProgram(): Command {
         } finally {
           await remote.close()
         }
-        await new KeytarCredentialStore().set(accountFor(project.dir, name), token)
+        await new KeytarCredentialStore().set(accountFor(project.dir, name), token).catch((err: unknown) => {
+          // The keychain's hint names the variable generically; name this environment's.
+          if (err instanceof SyncDeskError && err.hint) throw new SyncDeskError(err.code, err.message, err.hint.split(GENERIC_VARIABLE).join(tokenVariableName(name)))
+          throw err
+        })
       } else if (!tokenFromEnvironment(name)) {
         throw new SyncDeskError('usage', `No token given for ${name}.`, `Type it when asked (on a terminal), pass --token-stdin, or set ${tokenVariableName(name)}.`)
       }
@@ -434,12 +438,13 @@ export function buildProgram(): Command {
     .action(async (o: RunFlags & { folder?: string }, cmd: Command) => {
       const dir = projectDirOf(cmd)
       if (o.folder) {
-        const { project } = await initProject(dir)
+        const folder = path.resolve(o.folder)
         const name = o.env ?? 'origin'
         assertEnvName(name)
+        // Check before init, so a refused clone leaves no .syncdesk/ behind.
+        assertFolderOutsideProject(dir, folder)
+        const { project } = await initProject(dir)
         if (!project.config.environments[name]) {
-          const folder = path.resolve(o.folder)
-          assertFolderOutsideProject(project.dir, folder)
           project.config.environments[name] = { kind: 'folder', path: folder }
           await project.save()
         }

@@ -14,7 +14,7 @@ import { CATEGORIES, type Direction, type SyncScope } from '../../src-shared/syn
 import { SyncDeskError, describeError } from '../engine/errors.js'
 import { initProject, openProject, type Project } from '../engine/project.js'
 import { getStatus, runDirection, type RunReport } from '../engine/sync-engine.js'
-import { openRemote } from '../remotes/open-remote.js'
+import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
 import type { DeploymentInfo, Remote } from '../remotes/remote.js'
 import { waitForDeployment } from './deploy.js'
 
@@ -176,10 +176,12 @@ export function createMcpServer(opts: McpOptions): McpServer {
       try {
         const dir = path.resolve(opts.projectDir, args.project_dir ?? '.')
         if (args.folder) {
+          assertFolderOutsideProject(dir, path.resolve(opts.projectDir, args.folder))
           const { project } = await initProject(dir)
           const name = args.env ?? 'origin'
+          const folder = path.resolve(opts.projectDir, args.folder)
           if (!project.config.environments[name]) {
-            project.config.environments[name] = { kind: 'folder', path: path.resolve(opts.projectDir, args.folder) }
+            project.config.environments[name] = { kind: 'folder', path: folder }
             await project.save()
           }
           return await run({ ...args, env: name, project_dir: dir }, 'clone', 'all')

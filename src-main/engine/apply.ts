@@ -49,9 +49,13 @@ export interface ApplyContext {
 const CHUNK_ITEMS = 512
 const CHUNK_BYTES = 16 * 1024 * 1024
 
-/** Carries out a plan and updates `ctx.baseline` in memory for every item done. */
-export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
-  const result: ApplyResult = { done: [], problems: [], cancelled: false }
+/**
+ * Carries out a plan and updates `ctx.baseline` in memory for every item done.
+ *
+ * `result` is filled in as items are done, so a caller still knows what happened when the
+ * run stops half-way with an error.
+ */
+export async function applyPlan(plan: Plan, ctx: ApplyContext, result: ApplyResult = { done: [], problems: [], cancelled: false }): Promise<ApplyResult> {
   const totals = planTotals(plan)
   const progress: SyncProgress = { phase: 'transferring', itemsDone: 0, itemsTotal: totals.items, bytesDone: 0, bytesTotal: totals.bytes }
   const emit = (path?: string) => ctx.onProgress?.({ ...progress, currentPath: path })

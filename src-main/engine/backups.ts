@@ -65,6 +65,11 @@ export class BackupRun {
     ;(this.record.records ??= []).push({ table, key, before, after })
   }
 
+  /** How many local files or rows this run replaced or deleted (so the backup holds them). */
+  get replacedCount(): number {
+    return this.record.changes.filter((c) => c.before !== null).length + (this.record.records ?? []).filter((r) => r.before !== null).length
+  }
+
   get changeCount(): number {
     return this.record.changes.length + (this.record.records?.length ?? 0)
   }

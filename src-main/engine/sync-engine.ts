@@ -205,8 +205,10 @@ export interface RunReport extends StatusReport {
   dryRun: boolean
   plan: Plan
   result: ApplyResult | null
-  /** Where local backups of this run are, when it replaced or deleted local files. */
+  /** The backup run that can undo this run's local changes, when it made any. */
   backupRunId: string | null
+  /** How many local files and rows the run replaced or deleted (their old content is in the backup). */
+  backedUp: number
 }
 
 /** Runs a direction: plans it, checks the guard, and (unless a dry run) applies it. */
@@ -214,7 +216,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
   const lock = req.dryRun ? null : acquireLock(project.stateDir, `${req.direction} ${remote.envName}`)
   let g: Gathered | undefined
   let backup: BackupRun | undefined
-  let changed = false
+  let recorded = () => false
   try {
     g = await gather(project, remote, { ...req, ignoreBaseline: req.direction === 'clone' })
     if (req.direction === 'clone' && (g.report.counts.local > 0 || g.report.recordCounts.local > 0)) {
@@ -242,11 +244,13 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     if (problem && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(problem)))) {
       throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${problem}`, 'Nothing was changed. If this is what you want, run again with --allow-mass-delete.')
     }
-    const report: RunReport = { ...g.report, direction: req.direction, dryRun: !!req.dryRun, plan, result: null, backupRunId: null }
+    const report: RunReport = { ...g.report, direction: req.direction, dryRun: !!req.dryRun, plan, result: null, backupRunId: null, backedUp: 0 }
     if (req.dryRun) return report
 
     backup = new BackupRun(project.backupsDir, remote.envName, req.direction)
-    changed = plan.actions.length > 0 || plan.baselineUpdates.length > 0
+    // The baseline is saved when something was recorded: an item done, or items found equal.
+    const progress: ApplyResult = { done: [], problems: [], cancelled: false }
+    recorded = () => progress.done.length > 0 || plan.baselineUpdates.length > 0
     report.result = await applyPlan(plan, {
       local: g.local,
       remote,
@@ -257,13 +261,14 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       tables: project.config.tables,
       signal: req.signal,
       onProgress: req.onProgress,
-    })
+    }, progress)
     if (backup.changeCount > 0) report.backupRunId = backup.runId
+    report.backedUp = backup.replacedCount
     return report
   } finally {
     try {
       // Whatever was done is recorded, even when the run stopped half-way.
-      if (g && changed) await saveBaseline(project.baselineFile(remote.envName), remote.envName, g.baseline)
+      if (g && recorded()) await saveBaseline(project.baselineFile(remote.envName), remote.envName, g.baseline)
       await backup?.finish()
       await g?.local.saveCache()
       await g?.localRecords?.close()
