@@ -17,5 +17,6 @@ const common = {
 const entries = [
   ['src-main/cli/bin.ts', 'dist/cli.cjs'],
   ['src-server/main.ts', 'dist/server.cjs'],
+  ['src-main/engine/scan-worker.ts', 'dist/scan-worker.cjs'],
 ]
 await Promise.all(entries.filter(([src]) => existsSync(src)).map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })))

@@ -101,6 +101,8 @@ export class DirStore {
    * changed since the cached scan.
    */
   async scan(filter: ScanFilter, signal?: AbortSignal): Promise<ScanResult> {
+    // Let work started just before (a request, a worker) get going before this thread walks.
+    await new Promise((resolve) => setImmediate(resolve))
     this.loadCache()
     const skipped: ScanSkip[] = []
     const staleTemps: string[] = []

@@ -18,6 +18,14 @@ export const IGNORE_FILE = '.syncdeskignore'
 export interface ScanFilter {
   includeDir(relPath: string, name: string): boolean
   includeFile(relPath: string, name: string): boolean
+  /** How the filter was made, so that a worker thread can make the same one. */
+  readonly spec?: FilterSpec
+}
+
+/** The inputs of createFilter. */
+export interface FilterSpec {
+  extraExtensions?: readonly string[]
+  ignoreRules?: string
 }
 
 /** Normalizes an extension to a lower-case `.ext`. */
@@ -27,10 +35,11 @@ export function normalizeExtension(ext: string): string {
 }
 
 /** The filter for a project: defaults, extra extensions and an optional ignore file's rules. */
-export function createFilter(opts: { extraExtensions?: readonly string[]; ignoreRules?: string } = {}): ScanFilter {
+export function createFilter(opts: FilterSpec = {}): ScanFilter {
   const extensions = new Set<string>([...DEFAULT_EXTENSIONS, ...(opts.extraExtensions ?? []).map(normalizeExtension)])
   const ig: Ignore | null = opts.ignoreRules ? ignore().add(opts.ignoreRules) : null
   return {
+    spec: { extraExtensions: opts.extraExtensions ? [...opts.extraExtensions] : undefined, ignoreRules: opts.ignoreRules },
     includeDir(relPath, name) {
       if (name.startsWith('.')) return false
       if ((ALWAYS_EXCLUDED_DIRS as readonly string[]).includes(name)) return false

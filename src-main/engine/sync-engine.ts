@@ -115,7 +115,9 @@ async function gather(project: Project, remote: Remote, opts: EngineOptions & { 
 
 async function gatherFiles(project: Project, remote: Remote, local: DirStore, baseline: Baseline, opts: EngineOptions, warnings: string[]) {
   const filter = project.filter()
-  const [localScan, remoteScan] = await Promise.all([local.scan(filter, opts.signal), remote.scan(filter, { signal: opts.signal })])
+  // The remote's scan starts first: a worker thread or an HTTP request works while this thread walks.
+  const remoteScanning = remote.scan(filter, { signal: opts.signal })
+  const [remoteScan, localScan] = await Promise.all([remoteScanning, local.scan(filter, opts.signal)])
   const remoteFiles: Manifest = new Map()
   for (const [p, e] of remoteScan.files) if (pathPassesFilter(filter, p)) remoteFiles.set(p, e)
   const skipped: SkippedItem[] = [

@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import { DirStore } from '../engine/dir-store.js'
+import { scanDirectory } from '../engine/scan-worker.js'
 import type { ScanFilter } from '../engine/filter.js'
 import { mapLimit } from '../engine/concurrency.js'
 import { preserveInto, newRunId } from '../engine/preserve.js'
@@ -21,12 +22,14 @@ export class FolderRemote implements Remote {
   private readonly store: DirStore
   private readonly versionsDir: string
   private records: RecordStore | null = null
+  private readonly cacheFile?: string
 
   constructor(
     readonly envName: string,
     readonly folder: string,
     opts: { cacheFile?: string; runId?: string } = {},
   ) {
+    this.cacheFile = opts.cacheFile
     this.store = new DirStore(folder, { cacheFile: opts.cacheFile })
     this.versionsDir = path.join(path.resolve(folder), '.syncdesk-server', 'versions', opts.runId ?? newRunId())
   }
@@ -36,7 +39,7 @@ export class FolderRemote implements Remote {
   }
 
   async scan(filter: ScanFilter, opts: RemoteCallOptions = {}): Promise<RemoteScan> {
-    const { files, skipped } = await this.store.scan(filter, opts.signal)
+    const { files, skipped } = await scanDirectory(this.store, this.cacheFile, filter, opts.signal)
     return { files, skipped }
   }
 
