@@ -17,10 +17,13 @@ const FILES: Record<string, string> = {
   'pipelines/customer_etl/load.sql': 'SELECT id, name FROM customers;\n',
 }
 
+/** The demo's embedded environment: a local folder standing in for the cloud. */
+export const DEMO_ENV = 'staging'
+
 /** Makes (once) a demo project and its environment folder under `root`. */
 export async function createDemo(root: string): Promise<{ projectDir: string; envDir: string }> {
   const projectDir = path.join(root, 'project')
-  const envDir = path.join(root, 'environment-local')
+  const envDir = path.join(root, 'environment-staging')
   const fresh = !fs.existsSync(path.join(projectDir, '.syncdesk', 'config.json'))
   const { project } = await initProject(projectDir)
   if (fresh) {
@@ -31,7 +34,7 @@ export async function createDemo(root: string): Promise<{ projectDir: string; en
       await writeFileAtomic(path.join(projectDir, p), p.endsWith('theme.yaml') ? text.replace('Inter', 'Source Sans') : text)
     }
     await writeFileAtomic(path.join(envDir, 'services/content/blog/launch.md'), '# Launch\n\nWritten in the cloud.\n')
-    project.config.environments.local = { kind: 'folder', path: envDir }
+    project.config.environments[DEMO_ENV] = { kind: 'folder', path: envDir }
     await project.save()
   }
   return { projectDir, envDir }

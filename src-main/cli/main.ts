@@ -20,7 +20,7 @@ import { GENERIC_VARIABLE, accountFor, tokenFromEnvironment, tokenVariableName }
 import { KeytarCredentialStore } from '../secrets/keytar-store.js'
 import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
 import type { Remote } from '../remotes/remote.js'
-import { createDemo } from './demo.js'
+import { DEMO_ENV, createDemo } from './demo.js'
 import { formatDeployment, formatRun, formatStatus, formatSummaryLine, progressPrinter } from './format.js'
 import { waitForDeployment } from './deploy.js'
 import { ask, askConflict, askHidden, canAsk } from './prompt.js'
@@ -545,10 +545,10 @@ export function buildProgram(): Command {
     .action(async (o: { dir: string }) => {
       const { projectDir, envDir } = await createDemo(path.resolve(o.dir))
       const project = openProject(projectDir)
-      const report = await withRemote(project, 'local', (remote) => getStatus(project, remote))
-      out(`Demo project: ${projectDir}\nIts environment "local" is the folder ${envDir}.\n`)
+      const report = await withRemote(project, DEMO_ENV, (remote) => getStatus(project, remote))
+      out(`Demo project: ${projectDir}\nIts environment "${DEMO_ENV}" is the folder ${envDir} (standing in for the cloud).\n`)
       out(formatStatus(report))
-      out(`\nTry:\n  npx syncdesk --project-dir ${projectDir} sync --env local\n  npx syncdesk --project-dir ${projectDir} status --env local`)
+      out(`\nTry:\n  npx syncdesk --project-dir ${projectDir} sync\n  npx syncdesk --project-dir ${projectDir} status`)
     })
 
   return program

@@ -14,11 +14,16 @@ export function canAsk(): boolean {
 export function ask(question: string): Promise<string> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr })
   return new Promise((resolve) => {
+    let answered = false
     rl.question(question, (answer) => {
-      rl.close()
+      answered = true
       resolve(answer.trim())
+      rl.close()
     })
-    rl.on('close', () => resolve(''))
+    // Ctrl-D (end of input) counts as an empty answer.
+    rl.on('close', () => {
+      if (!answered) resolve('')
+    })
   })
 }
 

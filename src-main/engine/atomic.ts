@@ -11,9 +11,36 @@ import crypto from 'node:crypto'
 /** The marker in every temp file name; scans never sync such files and sweep stale ones. */
 export const TEMP_MARKER = '.syncdesk-tmp-'
 
-/** A fresh temp file path beside `file` (same directory, so rename is atomic). */
+/**
+ * A fresh temp file path beside `file` (same directory, so rename is atomic). The name holds
+ * the writer's pid, so that leftovers of a process that is gone can be told from the temp
+ * files of a writer still at work.
+ */
 export function tempPathFor(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}${TEMP_MARKER}${crypto.randomBytes(6).toString('hex')}`)
+  return path.join(path.dirname(file), `.${path.basename(file)}${TEMP_MARKER}${process.pid}-${crypto.randomBytes(6).toString('hex')}`)
+}
+
+/**
+ * Whether a temp file was left by a writer that is gone: its process no longer runs here, or
+ * (for a folder another machine may write to) it is over an hour old.
+ */
+export function isAbandonedTemp(file: string, now = Date.now()): boolean {
+  let mtime: number
+  try {
+    mtime = fs.statSync(file).mtimeMs
+  } catch {
+    return false
+  }
+  if (now - mtime > 3600_000) return true
+  const pid = Number(/syncdesk-tmp-(\d+)-/.exec(path.basename(file))?.[1])
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  if (pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
 }
 
 /** Writes `data` to a new file at `file` and flushes it to disk; the file must not exist. */

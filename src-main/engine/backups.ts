@@ -110,7 +110,7 @@ export function listBackups(backupsDir: string): BackupSummary[] {
     return []
   }
   const out: BackupSummary[] = []
-  for (const name of names.sort().reverse()) {
+  for (const name of names) {
     const rec = readRecord(path.join(backupsDir, name))
     if (!rec) continue
     out.push({
@@ -123,7 +123,8 @@ export function listBackups(backupsDir: string): BackupSummary[] {
       created: rec.changes.filter((c) => c.before === null).length,
     })
   }
-  return out
+  // Newest first by start time (milliseconds); the id breaks ties.
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId))
 }
 
 export interface RestoreResult {

@@ -27,8 +27,12 @@ export interface BaselineLoad {
   warning?: string
 }
 
-/** Loads a baseline file; never throws for a missing or broken one. */
-export function loadBaseline(file: string, now = new Date()): BaselineLoad {
+/**
+ * Loads a baseline file; never throws for a missing or broken one. A broken one is moved aside
+ * (kept for diagnosis) unless `readOnly`, as for a status or a dry run.
+ */
+export function loadBaseline(file: string, opts: { readOnly?: boolean; now?: Date } = {}): BaselineLoad {
+  const now = opts.now ?? new Date()
   let text: string
   try {
     text = fs.readFileSync(file, 'utf8')
@@ -38,6 +42,12 @@ export function loadBaseline(file: string, now = new Date()): BaselineLoad {
   }
   const parsed = parseBaseline(text)
   if (parsed) return { baseline: { ...parsed, existed: true } }
+  if (opts.readOnly) {
+    return {
+      baseline: emptyBaseline(),
+      warning: `The sync baseline ${file} is damaged. This report compares both sides as on a first sync (nothing would be deleted); the next sync keeps the damaged file aside.`,
+    }
+  }
   const aside = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`
   try {
     fs.renameSync(file, aside)

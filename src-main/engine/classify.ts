@@ -27,15 +27,26 @@ export function emptyStatus<E>(): CategoryMap<E> {
   return { remote_to_local: [], local_to_remote: [], conflicts: [], in_sync: [] }
 }
 
+/** Whether a path is excluded itself or lies under an excluded folder (unreadable, a symlink). */
+function isExcluded(p: string, excluded: ReadonlySet<string>): boolean {
+  if (excluded.size === 0) return false
+  if (excluded.has(p)) return true
+  for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) {
+    if (excluded.has(p.slice(0, i))) return true
+  }
+  return false
+}
+
 /**
  * Classifies every item known to either side or the baseline. Items in `excluded` (present
- * but unreadable, symlinks) are left out: they are never taken for deleted.
+ * but unreadable, symlinks), and everything under an excluded folder, are left out: they are
+ * never taken for deleted.
  */
 export function classify(local: Manifest, remote: Manifest, base: ReadonlyMap<string, string>, excluded: ReadonlySet<string> = new Set()): CategoryMap<FileStatusEntry> {
   const status = emptyStatus<FileStatusEntry>()
   const paths = new Set<string>([...local.keys(), ...remote.keys(), ...base.keys()])
   for (const p of [...paths].sort()) {
-    if (excluded.has(p)) continue
+    if (isExcluded(p, excluded)) continue
     const l = local.get(p)
     const r = remote.get(p)
     const b = base.get(p)

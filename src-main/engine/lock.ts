@@ -40,17 +40,43 @@ function readOwner(file: string): LockOwner | null {
   }
 }
 
+/**
+ * Creates the lock file with its owner already inside: written to a temp file, then hard-linked
+ * into place (link fails if the lock exists). So a crash never leaves an empty lock, and a lock
+ * without a readable owner is always a leftover.
+ */
+function createLockFile(file: string, owner: LockOwner): boolean {
+  const tmp = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(tmp, JSON.stringify(owner), { mode: 0o644 })
+  try {
+    fs.linkSync(tmp, file)
+    return true
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return false
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err
+    // A file system without hard links: create exclusively and write at once.
+    try {
+      const fd = fs.openSync(file, 'wx', 0o644)
+      fs.writeSync(fd, JSON.stringify(owner))
+      fs.closeSync(fd)
+      return true
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw e
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true })
+  }
+}
+
 /** Takes the project's writer lock or throws a 'locked' error naming the owner. */
 export function acquireLock(stateDir: string, command?: string): Lock {
   const file = path.join(stateDir, 'lock')
   fs.mkdirSync(stateDir, { recursive: true })
   const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command }
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', 0o644)
-      fs.writeSync(fd, JSON.stringify(me))
-      fs.fsyncSync(fd)
-      fs.closeSync(fd)
+    if (createLockFile(file, me)) {
       let released = false
       return {
         release() {
@@ -61,42 +87,22 @@ export function acquireLock(stateDir: string, command?: string): Lock {
           } catch {}
         },
       }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
+    if (!fs.existsSync(file)) continue // released meanwhile: try again
     const owner = readOwner(file)
-    // A lock file that is being written right now has no owner yet: give it a moment.
-    if (!owner) {
-      const age = Date.now() - safeMtime(file)
-      if (age < 2000) {
-        sleepSync(100)
-        continue
-      }
-    }
-    if (!ownerIsGone(owner)) {
+    if (owner && !ownerIsGone(owner)) {
       throw new SyncDeskError(
         'locked',
-        `Another SyncDesk run is working on this project (pid ${owner?.pid} on ${owner?.host}${owner?.command ? `, ${owner.command}` : ''}, since ${owner?.startedAt}).`,
+        `Another SyncDesk run is working on this project (pid ${owner.pid} on ${owner.host}${owner.command ? `, ${owner.command}` : ''}, since ${owner.startedAt}).`,
         'Wait for it to finish and try again.',
       )
     }
-    // Reclaim a stale lock: rename is atomic, so only one reclaimer wins.
+    // Reclaim a stale lock (its owner is gone, or it has none): rename is atomic, so only one
+    // reclaimer wins.
     try {
       fs.renameSync(file, `${file}.stale-${process.pid}`)
       fs.rmSync(`${file}.stale-${process.pid}`, { force: true })
     } catch {}
   }
   throw new SyncDeskError('locked', 'Could not take the project lock; another SyncDesk run may be starting.', 'Try again in a moment.')
-}
-
-function safeMtime(file: string): number {
-  try {
-    return fs.statSync(file).mtimeMs
-  } catch {
-    return 0
-  }
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }

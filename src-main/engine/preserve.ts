@@ -35,9 +35,9 @@ export function preserveInto(dir: string): BackupHook {
   }
 }
 
-/** A sortable, unique id for a run: `20261121-235341-1a2b`. */
+/** A sortable, unique id for a run: `20261121-235341-123-1a2b` (local time, milliseconds). */
 export function newRunId(now = new Date()): string {
   const pad = (n: number, w = 2) => String(n).padStart(w, '0')
-  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`
-  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`
+  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}-${pad(now.getMilliseconds(), 3)}`
+  return `${stamp}-${Math.random().toString(16).slice(2, 6).padEnd(4, '0')}`
 }

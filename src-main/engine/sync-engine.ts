@@ -17,7 +17,7 @@ import { DirStore, type Manifest, type ScanResult } from './dir-store.js'
 import { SyncDeskError } from './errors.js'
 import { pathPassesFilter } from './filter.js'
 import { acquireLock } from './lock.js'
-import { caseCollisions } from './paths.js'
+import { caseCollisions, pathProblem } from './paths.js'
 import { makePlan, massDeleteProblem, mergeStatus, type Plan, type RecordLookup } from './plan.js'
 import { openRecordStore, type RecordEntry, type RecordStore } from './records/record-store.js'
 
@@ -73,14 +73,14 @@ export async function openProjectDatabase(project: Project, postgresPassword?: s
   return openRecordStore({ kind: 'postgres', url: url.toString() })
 }
 
-async function gather(project: Project, remote: Remote, opts: EngineOptions & { ignoreBaseline?: boolean }): Promise<Gathered> {
+async function gather(project: Project, remote: Remote, opts: EngineOptions & { ignoreBaseline?: boolean; readOnly?: boolean }): Promise<Gathered> {
   opts.onProgress?.({ phase: 'scanning', itemsDone: 0, itemsTotal: 0, bytesDone: 0, bytesTotal: 0 })
   const scope = opts.scope ?? 'all'
   const warnings: string[] = []
   let baseline: Baseline
   if (opts.ignoreBaseline) baseline = emptyBaseline()
   else {
-    const loaded = loadBaseline(project.baselineFile(remote.envName))
+    const loaded = loadBaseline(project.baselineFile(remote.envName), { readOnly: opts.readOnly })
     baseline = loaded.baseline
     if (loaded.warning) warnings.push(loaded.warning)
   }
@@ -119,10 +119,17 @@ async function gatherFiles(project: Project, remote: Remote, local: DirStore, ba
   const remoteScanning = remote.scan(filter, { signal: opts.signal })
   const [remoteScan, localScan] = await Promise.all([remoteScanning, local.scan(filter, opts.signal)])
   const remoteFiles: Manifest = new Map()
-  for (const [p, e] of remoteScan.files) if (pathPassesFilter(filter, p)) remoteFiles.set(p, e)
+  const refused: SkippedItem[] = []
+  for (const [p, e] of remoteScan.files) {
+    // A remote is not trusted to list only valid paths: a bad one is reported, never planned.
+    const problem = pathProblem(p)
+    if (problem) refused.push({ side: 'remote', path: p, reason: `refused: ${problem}` })
+    else if (pathPassesFilter(filter, p)) remoteFiles.set(p, e)
+  }
   const skipped: SkippedItem[] = [
     ...localScan.skipped.map((s) => ({ side: 'local' as const, ...s })),
     ...remoteScan.skipped.map((s) => ({ side: 'remote' as const, ...s })),
+    ...refused,
   ]
   const excluded = new Set(skipped.map((s) => s.path))
   for (const group of caseCollisions(new Set([...localScan.files.keys(), ...remoteFiles.keys()]))) {
@@ -179,7 +186,7 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
 
 /** What changed where, in the four categories. Changes nothing but caches. */
 export async function getStatus(project: Project, remote: Remote, opts: EngineOptions = {}): Promise<StatusReport> {
-  const g = await gather(project, remote, opts)
+  const g = await gather(project, remote, { ...opts, readOnly: true })
   await g.local.saveCache()
   await g.localRecords?.close()
   return g.report
@@ -220,7 +227,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
   let backup: BackupRun | undefined
   let recorded = () => false
   try {
-    g = await gather(project, remote, { ...req, ignoreBaseline: req.direction === 'clone' })
+    g = await gather(project, remote, { ...req, ignoreBaseline: req.direction === 'clone', readOnly: req.dryRun })
     if (req.direction === 'clone' && (g.report.counts.local > 0 || g.report.recordCounts.local > 0)) {
       throw new SyncDeskError(
         'not-empty',

@@ -6,6 +6,7 @@
 import path from 'node:path'
 import { DirStore } from '../engine/dir-store.js'
 import { scanDirectory } from '../engine/scan-worker.js'
+import { isAbandonedTemp } from '../engine/atomic.js'
 import type { ScanFilter } from '../engine/filter.js'
 import { mapLimit } from '../engine/concurrency.js'
 import { preserveInto, newRunId } from '../engine/preserve.js'
@@ -39,7 +40,9 @@ export class FolderRemote implements Remote {
   }
 
   async scan(filter: ScanFilter, opts: RemoteCallOptions = {}): Promise<RemoteScan> {
-    const { files, skipped } = await scanDirectory(this.store, this.cacheFile, filter, opts.signal)
+    const { files, skipped, staleTemps } = await scanDirectory(this.store, this.cacheFile, filter, opts.signal)
+    // Other writers may share this folder: only temp files of writers that are gone are removed.
+    await this.store.sweepTemps(staleTemps.filter((t) => isAbandonedTemp(t)))
     return { files, skipped }
   }
 
