@@ -13,24 +13,13 @@ import path from 'node:path'
 import { writeFileAtomic } from '../src-main/engine/atomic.js'
 import { ApiError } from './http-errors.js'
 import { sortableId } from './ids.js'
+import type { ApiDeployment, DeploymentState } from '../src-shared/server-api.js'
 
 /** The states of a deployment, in order. */
-export type DeploymentState = 'queued' | 'running' | 'succeeded' | 'failed'
+export type { DeploymentState }
 
 /** One deployment as the API shows it. */
-export interface Deployment {
-  id: string
-  state: DeploymentState
-  by: string
-  queuedAt: string
-  startedAt: string | null
-  finishedAt: string | null
-  exitCode: number | null
-  /** Why it failed, in words (exit code, signal, timeout, spawn error). */
-  error: string | null
-  /** The last lines of its output (stdout and stderr interleaved). */
-  logTail: string[]
-}
+export type Deployment = ApiDeployment
 
 export interface DeployerOptions {
   /** The shell command; none: deploy requests are refused. */

@@ -27,6 +27,7 @@ import { sortableId } from './ids.js'
 import type { PathLocks } from './path-locks.js'
 import type { StatusStore } from './status-store.js'
 import { isVersionId } from './versions.js'
+import type { ApiRecordVersion } from '../src-shared/server-api.js'
 
 /** Table and column names the server accepts (plain SQL identifiers, at most 63 characters). */
 export const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
@@ -66,16 +67,7 @@ export interface RecordVersionFile {
 }
 
 /** One kept prior row as listed. */
-export interface RecordVersionEntry {
-  id: string
-  table: string
-  key: string
-  hash: string
-  data: Record<string, unknown>
-  op: 'write' | 'delete'
-  at: string
-  by: string
-}
+export type RecordVersionEntry = ApiRecordVersion
 
 /** Which database a server opens. */
 export type DatabaseSpec = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }

@@ -13,6 +13,7 @@ import path from 'node:path'
 import { writeFileAtomic } from '../src-main/engine/atomic.js'
 import { DirStore, hashFile, type BackupHook } from '../src-main/engine/dir-store.js'
 import { preserveInto } from '../src-main/engine/preserve.js'
+import type { ApiFileVersion } from '../src-shared/server-api.js'
 
 /** When, by whom and how a version was made. */
 export interface VersionMeta {
@@ -22,15 +23,7 @@ export interface VersionMeta {
 }
 
 /** One kept prior version of one file. */
-export interface VersionEntry {
-  id: string
-  path: string
-  size: number
-  hash: string
-  at: string | null
-  by: string | null
-  op: string | null
-}
+export type VersionEntry = ApiFileVersion
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 

@@ -11,6 +11,7 @@
  */
 import crypto from 'node:crypto'
 import http from 'node:http'
+import type { ApiDeployment, ApiFileVersion, ApiRecordVersion } from '../../src-shared/server-api.js'
 import https from 'node:https'
 import { chunk, mapLimit } from '../engine/concurrency.js'
 import { SyncDeskError } from '../engine/errors.js'
@@ -51,28 +52,10 @@ export interface ServerStatus {
 }
 
 /** A deployment as the environment server reports it (`logTail` as lines). */
-export interface ServerDeployment {
-  id: string
-  state: 'queued' | 'running' | 'succeeded' | 'failed'
-  by: string
-  queuedAt: string
-  startedAt: string | null
-  finishedAt: string | null
-  exitCode: number | null
-  error: string | null
-  logTail: string[]
-}
+export type ServerDeployment = ApiDeployment
 
 /** A kept prior version of a file on the environment server. */
-export interface ServerVersion {
-  id: string
-  path: string
-  size: number
-  hash: string
-  at: string | null
-  by: string | null
-  op: string | null
-}
+export type ServerVersion = ApiFileVersion
 
 interface Answer {
   status: number
@@ -106,16 +89,7 @@ interface WireRecordOutcome {
 }
 
 /** A kept prior row of a record on the environment server. */
-export interface ServerRecordVersion {
-  id: string
-  table: string
-  key: string
-  hash: string
-  data: Record<string, unknown>
-  op: 'write' | 'delete'
-  at: string
-  by: string
-}
+export type ServerRecordVersion = ApiRecordVersion
 
 /** One item of a batch read: its content (base64) or why not. */
 type ReadOutcome = WireOutcome & { content?: string }
