@@ -11,8 +11,9 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { TEMP_MARKER, fsyncDir, tempPathFor, writeFileAtomic } from './atomic.js'
+import { TEMP_MARKER, fsyncDir, tempPathFor } from './atomic.js'
 import { mapLimit } from './concurrency.js'
+import { FastCheckCache } from './fast-check-cache.js'
 import { describeError } from './errors.js'
 import { pathProblem } from './paths.js'
 import type { ScanFilter } from './filter.js'
@@ -67,8 +68,6 @@ export interface DirStoreOptions {
   concurrency?: number
 }
 
-/** Cached fast-check facts: [size, mtimeMs, ino, hash, hashedAtMs]. */
-type CacheRow = [number, number, number, string, number]
 
 /** A file whose mtime is this close to the moment it was hashed is rehashed next time (racy-git rule). */
 const RACY_MS = 2000
@@ -79,9 +78,8 @@ export class DirStore {
   readonly root: string
   private readonly cacheFile?: string
   private readonly concurrency: number
-  private cache = new Map<string, CacheRow>()
+  private cache = new FastCheckCache()
   private cacheLoaded = false
-  private cacheDirty = false
 
   constructor(root: string, opts: DirStoreOptions = {}) {
     this.root = path.resolve(root)
@@ -106,8 +104,23 @@ export class DirStore {
     this.loadCache()
     const skipped: ScanSkip[] = []
     const staleTemps: string[] = []
-    const candidates: { rel: string; abs: string }[] = []
-    const seenNfc = new Set<string>()
+    const files: Manifest = new Map()
+    const toHash: { rel: string; abs: string; size: number; mtimeMs: number; ino: number }[] = []
+
+    // One pass: walk, lstat and fast-check each file as it is found (no list of candidates).
+    const visitFile = (rel: string, abs: string): void => {
+      let st: fs.Stats
+      try {
+        st = fs.lstatSync(abs)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') skipped.push({ path: rel, reason: `not readable (${describeError(err)})` })
+        return
+      }
+      if (!st.isFile()) return
+      const hash = this.cache.hashIfUnchanged(rel, st.size, st.mtimeMs, st.ino, RACY_MS)
+      if (hash !== undefined) files.set(rel, { hash, size: st.size, mtimeMs: st.mtimeMs })
+      else toHash.push({ rel, abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino })
+    }
 
     const walk = (relDir: string, absDir: string): void => {
       let entries: fs.Dirent[]
@@ -122,9 +135,8 @@ export class DirStore {
         const raw = entry.name
         const name = ASCII_NAME.test(raw) ? raw : raw.normalize('NFC')
         const rel = relDir ? `${relDir}/${name}` : name
-        const abs = absDir + path.sep + raw
         if (entry.isFile() && name.includes(TEMP_MARKER)) {
-          staleTemps.push(abs)
+          staleTemps.push(absDir + path.sep + raw)
           continue
         }
         if (entry.isSymbolicLink()) {
@@ -137,7 +149,7 @@ export class DirStore {
           if (!filter.includeDir(rel, name)) continue
           const problem = nameProblem(raw)
           if (problem) skipped.push({ path: rel, reason: `folder name not syncable: ${problem}` })
-          else walk(rel, abs)
+          else walk(rel, absDir + path.sep + raw)
           continue
         }
         if (!entry.isFile() || !filter.includeFile(rel, name)) continue
@@ -146,79 +158,39 @@ export class DirStore {
           skipped.push({ path: rel, reason: `name not syncable: ${problem}` })
           continue
         }
-        if (seenNfc.has(rel)) {
-          skipped.push({ path: rel, reason: 'two files with the same name in different Unicode forms' })
-          continue
-        }
-        seenNfc.add(rel)
-        candidates.push({ rel, abs })
+        visitFile(rel, absDir + path.sep + raw)
       }
     }
     walk('', this.root)
 
-    const files: Manifest = new Map()
-    const toHash: { rel: string; abs: string; st: fs.Stats }[] = []
-    const seen = new Set<string>()
-    for (const c of candidates) {
-      let st: fs.Stats
-      try {
-        st = fs.lstatSync(c.abs)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') skipped.push({ path: c.rel, reason: `not readable (${describeError(err)})` })
-        continue
-      }
-      if (!st.isFile()) continue
-      seen.add(c.rel)
-      const row = this.cache.get(c.rel)
-      if (row && row[0] === st.size && row[1] === st.mtimeMs && row[2] === st.ino && row[4] - st.mtimeMs > RACY_MS) {
-        files.set(c.rel, { hash: row[3], size: st.size, mtimeMs: st.mtimeMs })
-      } else {
-        toHash.push({ rel: c.rel, abs: c.abs, st })
-      }
-    }
-
     await mapLimit(
       toHash,
       this.concurrency,
-      async ({ rel, abs, st }) => {
+      async ({ rel, abs, size, mtimeMs, ino }) => {
         const hashedAt = Date.now()
         try {
-          const hash = st.size < STREAM_HASH_BYTES ? hashFileSync(abs) : await hashFile(abs, st.size)
-          files.set(rel, { hash, size: st.size, mtimeMs: st.mtimeMs })
-          this.cache.set(rel, [st.size, st.mtimeMs, st.ino, hash, hashedAt])
-          this.cacheDirty = true
+          const hash = size < STREAM_HASH_BYTES ? hashFileSync(abs) : await hashFile(abs, size)
+          files.set(rel, { hash, size, mtimeMs })
+          this.cache.set(rel, [size, mtimeMs, ino, hash, hashedAt])
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') skipped.push({ path: rel, reason: `not readable (${describeError(err)})` })
         }
       },
       signal,
     )
-    for (const key of this.cache.keys()) {
-      if (!seen.has(key)) {
-        this.cache.delete(key)
-        this.cacheDirty = true
-      }
-    }
+    this.cache.retainOnly(files)
     return { files, skipped, staleTemps }
   }
 
   private loadCache(): void {
     if (this.cacheLoaded) return
     this.cacheLoaded = true
-    if (this.cacheFile) this.cache = readCache(this.cacheFile)
+    this.cache = FastCheckCache.load(this.cacheFile)
   }
 
   /** Saves the fast-check cache when it changed. A failure here costs speed, never data. */
   async saveCache(): Promise<void> {
-    if (!this.cacheFile || !this.cacheDirty) return
-    const entries: Record<string, CacheRow> = {}
-    for (const [k, v] of this.cache) entries[k] = v
-    try {
-      await writeFileAtomic(this.cacheFile, JSON.stringify({ version: 1, entries }))
-      this.cacheDirty = false
-    } catch {
-      // The cache is an optimisation: the next scan rehashes what it cannot trust.
-    }
+    if (this.cacheFile) await this.cache.save(this.cacheFile)
   }
 
   /** Removes temp files left by an interrupted run. Call only while holding the writer lock. */
@@ -260,9 +232,7 @@ export class DirStore {
     if (st === null) return null
     if (st.isSymbolicLink()) throw new RefusedError(`${itemPath} is a symbolic link (never followed)`)
     if (!st.isFile()) throw new RefusedError(`${itemPath} is not a regular file`)
-    const row = this.cache.get(itemPath)
-    if (row && row[0] === st.size && row[1] === st.mtimeMs && row[2] === st.ino && row[4] - st.mtimeMs > RACY_MS) return row[3]
-    return sha256Hex(this.readSync(itemPath))
+    return this.cache.hashIfUnchanged(itemPath, st.size, st.mtimeMs, st.ino, RACY_MS) ?? sha256Hex(this.readSync(itemPath))
   }
 
   /**
@@ -312,7 +282,6 @@ export class DirStore {
         const hash = sha256Hex(req.content)
         const st = fs.lstatSync(abs)
         this.cache.set(req.path, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
-        this.cacheDirty = true
         dirsToSync.add(path.dirname(abs))
         results[i] = { path: req.path, ok: true, hash }
       } catch (err) {
@@ -347,7 +316,6 @@ export class DirStore {
         if (backup) await backup(req.path, abs)
         fs.unlinkSync(abs)
         this.cache.delete(req.path)
-        this.cacheDirty = true
         dirsToSync.add(path.dirname(abs))
         emptied.add(path.dirname(abs))
         results.push({ path: req.path, ok: true, hash: null })
@@ -483,17 +451,3 @@ export async function hashFile(abs: string, size: number): Promise<string> {
   return hash.digest('hex')
 }
 
-/** Reads the cache file, ignoring one that is missing or broken (it is only an optimisation). */
-function readCache(file: string): Map<string, CacheRow> {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, CacheRow> }
-    if (parsed.version !== 1 || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map()
-    const map = new Map<string, CacheRow>()
-    for (const [k, v] of Object.entries(parsed.entries)) {
-      if (Array.isArray(v) && v.length === 5 && typeof v[3] === 'string') map.set(k, v)
-    }
-    return map
-  } catch {
-    return new Map()
-  }
-}

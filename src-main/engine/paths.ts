@@ -8,7 +8,11 @@ import path from 'node:path'
 import { SyncDeskError } from './errors.js'
 
 /** Why a path is refused, or null when it is a valid item path. */
+/** Printable ASCII segments (no `\`), none of them `.` or `..`: the common case, checked at once. */
+const PLAIN_PATH = /^(?!\.\.?(?:\/|$))[\x20-\x2e\x30-\x5b\x5d-\x7e]+(?:\/(?!\.\.?(?:\/|$))[\x20-\x2e\x30-\x5b\x5d-\x7e]+)*$/
+
 export function pathProblem(p: unknown): string | null {
+  if (typeof p === 'string' && p.length <= 4096 && PLAIN_PATH.test(p) && !/^[a-zA-Z]:/.test(p)) return null
   if (typeof p !== 'string' || p.length === 0) return 'the path is empty'
   if (p.length > 4096) return 'the path is too long'
   if (p.includes('\0')) return 'the path contains a NUL character'
