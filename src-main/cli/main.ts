@@ -363,6 +363,8 @@ export function buildProgram(): Command {
       if (json) {
         const obj: Record<string, unknown> = {}
         for (const c of CATEGORIES) obj[c] = report.status[c]
+        // In-sync items are listed by name only: thousands of hashes nobody reads cost seconds.
+        obj.in_sync = report.status.in_sync.map((e) => ({ kind: e.kind, ...itemRef(e), local: e.local, remote: e.remote }))
         out(JSON.stringify(obj))
       } else out(`${formatSummaryLine(report, info)}\n\n${formatStatus(report, { all: o.all })}`)
     })
