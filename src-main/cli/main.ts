@@ -206,6 +206,7 @@ function runReportJson(r: RunReport): unknown {
     conflicts_left: r.plan.conflictsLeft.map(itemRef),
     not_carried: r.plan.notCarried.map(itemRef),
     backup_run: r.backupRunId,
+    replanned: r.replanned,
     cancelled: r.result?.cancelled ?? false,
     warnings: r.warnings,
   }

@@ -21,6 +21,33 @@ import { caseCollisions, pathProblem } from './paths.js'
 import { makePlan, massDeleteProblem, mergeStatus, type Plan, type RecordLookup } from './plan.js'
 import { openRecordStore, type RecordEntry, type RecordStore } from './records/record-store.js'
 
+/** The plan for a run's direction, asking `req.resolve` about each conflict of a sync. */
+async function planFor(g: Gathered, req: RunRequest, only?: ReadonlySet<string>): Promise<Plan> {
+  const resolutions = new Map<string, Resolution>()
+  if (req.direction === 'sync' && req.resolve) {
+    for (const c of g.report.status.conflicts) {
+      if (!only || only.has(itemLabel(c))) resolutions.set(itemLabel(c), await req.resolve(c))
+    }
+  }
+  return makePlan(
+    g.report.status,
+    { direction: req.direction, overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions },
+    g.records,
+  )
+}
+
+/** A plan cut down to some items (by label). */
+function onlyItems(plan: Plan, labels: ReadonlySet<string>): Plan {
+  const label = (x: { kind: 'file'; path: string } | { kind: 'record'; table: string; key: string }) => (x.kind === 'file' ? x.path : `${x.table}/${x.key}`)
+  return {
+    ...plan,
+    actions: plan.actions.filter((a) => labels.has(label(a))),
+    baselineUpdates: plan.baselineUpdates.filter((u) => labels.has(label(u))),
+    conflictsLeft: plan.conflictsLeft.filter((e) => labels.has(itemLabel(e))),
+    notCarried: [],
+  }
+}
+
 function onlyKind(plan: Plan, kind: 'file' | 'record'): Plan {
   return { ...plan, actions: plan.actions.filter((a) => a.kind === kind) }
 }
@@ -218,6 +245,8 @@ export interface RunReport extends StatusReport {
   backupRunId: string | null
   /** How many local files and rows the run replaced or deleted (their old content is in the backup). */
   backedUp: number
+  /** Items that changed while the run went and were planned again from a fresh look. */
+  replanned: string[]
 }
 
 /** Runs a direction: plans it, checks the guard, and (unless a dry run) applies it. */
@@ -237,15 +266,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     }
     if (lock && g.localScan?.staleTemps.length) await g.local.sweepTemps(g.localScan.staleTemps)
 
-    const resolutions = new Map<string, Resolution>()
-    if (req.direction === 'sync' && req.resolve) {
-      for (const c of g.report.status.conflicts) resolutions.set(itemLabel(c), await req.resolve(c))
-    }
-    const plan = makePlan(
-      g.report.status,
-      { direction: req.direction, overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions },
-      g.records,
-    )
+    const plan = await planFor(g, req)
     // The guard looks at files and records apart: an empty database must not hide behind many files.
     const problem =
       massDeleteProblem(onlyKind(plan, 'file'), g.report.counts, project.config.guard, remote.envName) ??
@@ -253,7 +274,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     if (problem && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(problem)))) {
       throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${problem}`, 'Nothing was changed. If this is what you want, run again with --allow-mass-delete.')
     }
-    const report: RunReport = { ...g.report, direction: req.direction, dryRun: !!req.dryRun, plan, result: null, backupRunId: null, backedUp: 0 }
+    const report: RunReport = { ...g.report, direction: req.direction, dryRun: !!req.dryRun, plan, result: null, backupRunId: null, backedUp: 0, replanned: [] }
     if (req.dryRun) return report
 
     backup = new BackupRun(project.backupsDir, remote.envName, req.direction)
@@ -271,6 +292,35 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       signal: req.signal,
       onProgress: req.onProgress,
     }, progress)
+    // Items that moved on while the run went (a 412, a changed file) are planned again once,
+    // from a fresh look at both sides: never overwritten blindly.
+    const stale = new Set(report.result.problems.filter((p) => p.reason === 'stale').map((p) => p.path))
+    if (stale.size > 0 && !report.result.cancelled) {
+      await saveBaseline(project.baselineFile(remote.envName), remote.envName, g.baseline)
+      await g.local.saveCache()
+      await g.localRecords?.close()
+      g = undefined
+      g = await gather(project, remote, req)
+      const replan = onlyItems(await planFor(g, req, stale), stale)
+      const again = await applyPlan(replan, {
+        local: g.local,
+        remote,
+        baseline: g.baseline,
+        backup,
+        localRecords: g.localRecords,
+        remoteRecords: g.remoteRecords,
+        tables: project.config.tables,
+        signal: req.signal,
+        onProgress: req.onProgress,
+      })
+      const r = report.result
+      r.problems = [...r.problems.filter((p) => !(p.reason === 'stale' && stale.has(p.path))), ...again.problems]
+      r.done.push(...again.done)
+      r.cancelled ||= again.cancelled
+      report.plan.conflictsLeft.push(...replan.conflictsLeft)
+      report.replanned = [...stale].sort()
+      recorded = () => true
+    }
     if (backup.changeCount > 0) report.backupRunId = backup.runId
     report.backedUp = backup.replacedCount
     return report
