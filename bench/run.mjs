@@ -1,20 +1,28 @@
 // SyncDesk benchmark: times SyncDesk side by side with unison and rclone bisync in one run,
 // checks that every tool really synced (file lists + sha256), and compares with the
-// performance targets of DESIGN.md.
+// performance targets of DESIGN.md. Besides the folder-remote rows: the same tree through the
+// real environment server on loopback, and 10,000 records pushed from a local SQLite project
+// database to a server backed by a private PostgreSQL (when Debian's postgresql is installed).
 //
 //   npm run bench                       (builds, then runs everything; ~2–4 min on 2 cores)
 //   node bench/run.mjs --tools=syncdesk,unison --scenarios=first-10k,status-10k --keep
 //   node bench/run.mjs --no-100k --reps=5
+//   node bench/run.mjs --tools=syncdesk --scenarios=records-status,records-push,records-status-synced
 //
 // Scenarios and tools are plain lists (SCENARIOS below, TOOLS in lib/tools.mjs): a new row or
 // column is one more object. Results: stdout and bench/.work/results.json.
+// Servers (lib/server.mjs) and PostgreSQL (lib/postgres.mjs) are stopped at the end, on
+// failure and on SIGINT/SIGTERM; with --keep their logs stay in the work dir.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeTree, writeTree, manifestOf, manifestOfFiles, compareManifests, planChanges, applyOps } from './lib/tree.mjs'
 import { run, firstLine, median, HAVE_TIME } from './lib/exec.mjs'
-import { TOOLS } from './lib/tools.mjs'
+import { TOOLS, pendingFromStatusJson } from './lib/tools.mjs'
+import { startServer, stopAllServers, createToken } from './lib/server.mjs'
+import { startPostgres, stopAllPostgres, findPostgresBin, POSTGRES_MISSING } from './lib/postgres.mjs'
+import { makeAgents, rowBytes, writeSqlite, digestOf, PG_DDL, PG_DIGEST_SQL } from './lib/records.mjs'
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url))
 const SUBJECT = 'syncdesk'
@@ -40,13 +48,37 @@ const TREES = {
   '100k': { seed: 100_000, count: 100_000, totalBytes: 40_000_000, typical: 380, sigma: 0.5, large: 0.001 },
 }
 
+const RECORDS = 10_000
+
 // ---------------------------------------------------------------- scenarios
-// kind: which tool step to time ('first' | 'status' | 'sync').
+// kind: which tool step to time ('first' | 'status' | 'sync' | 'push').
+// via: where the tool syncs to — 'folder' (default: an empty folder), 'server' (the real
+// environment server on loopback, serving an empty folder) or 'records' (a project with a
+// SQLite database, to a server backed by PostgreSQL). Each (tree, tool, via) has its own pair.
 // repeat: { warmup, runs } → the reported time is the median of `runs` after `warmup` runs.
-// before(ctx, pair): untimed preparation. verify(ctx, pair): { ok, summary } after the step.
-// target: { text, check(cells) → true | false | null (cannot tell) }.
+// before(ctx, pair): untimed preparation. verify(ctx, pair, last): { ok, summary } after the
+// step (last = the last run's result).
+// baseline: id of the folder row this row is compared with (column "server ÷ folder").
+// target: { text, check(cells, done) → true | false | null (cannot tell) }; done: id → cells
+// of the rows run so far.
 const sec = (cells, tool) => (cells[tool]?.ok ? cells[tool].seconds : null)
 const mirrorOf = (treeId) => (ctx, pair) => verifyBoth(pair, ctx.trees[treeId].manifest)
+const vsBaseline = (s, done) => {
+  const a = sec(done.get(s.id) ?? {}, SUBJECT)
+  const b = s.baseline && done.get(s.baseline) ? sec(done.get(s.baseline), SUBJECT) : null
+  return a == null || b == null || b <= 0 ? null : a / b
+}
+const atMostTimesFolder = (k) => ({
+  text: `≤ ${k} × folder`,
+  check(_cells, done, s) { const r = vsBaseline(s, done); return r == null ? null : r <= k },
+})
+/** Checks what `status --format json` reported after the last run. */
+const pendingIs = (want) => (_ctx, _pair, last) => {
+  const p = pendingFromStatusJson(last.stdout)
+  if (p.pending === undefined) return { ok: false, summary: p.note }
+  const ok = p.pending === want && (want === 0 || p.counts.local_to_remote === want)
+  return { ok, summary: `${ok ? '' : `expected ${want} to push; `}status: ${Object.entries(p.counts).map(([k, v]) => `${k} ${v}`).join(', ')}` }
+}
 
 const SCENARIOS = [
   {
@@ -58,12 +90,20 @@ const SCENARIOS = [
     },
   },
   {
+    id: 'first-10k-server', label: '  … through the environment server on loopback', tree: '10k', via: 'server', kind: 'first',
+    tools: [SUBJECT], repeat: { warmup: 0, runs: 1 }, verify: mirrorOf('10k'), baseline: 'first-10k', target: atMostTimesFolder(2),
+  },
+  {
     id: 'status-10k', label: 'status, no change, 10k (warm)', tree: '10k', kind: 'status', needs: 'first-10k',
     repeat: { warmup: 1, runs: opts.reps },
     target: {
       text: '< unison',
       check: (c) => (sec(c, SUBJECT) == null || sec(c, 'unison') == null ? null : sec(c, SUBJECT) < sec(c, 'unison')),
     },
+  },
+  {
+    id: 'status-10k-server', label: '  … through the environment server on loopback', tree: '10k', via: 'server', kind: 'status', needs: 'first-10k-server',
+    tools: [SUBJECT], repeat: { warmup: 1, runs: opts.reps }, verify: pendingIs(0), baseline: 'status-10k', target: atMostTimesFolder(2),
   },
   {
     id: 'sync-10k', label: 'sync, no change, 10k (warm)', tree: '10k', kind: 'sync', needs: 'first-10k',
@@ -96,9 +136,40 @@ const SCENARIOS = [
       },
     },
   },
+  // Records: the project's SQLite database (agents: 10,000 rows of ~300 bytes; skills and
+  // contexts empty) and an environment server whose database is a private PostgreSQL.
+  {
+    id: 'records-status', label: `status, ${RECORDS.toLocaleString('en')} records to push, SQLite → server on PostgreSQL (warm)`, tree: 'records', via: 'records', kind: 'status',
+    tools: [SUBJECT], repeat: { warmup: 1, runs: opts.reps }, verify: pendingIs(RECORDS),
+  },
+  {
+    id: 'records-push', label: `push ${RECORDS.toLocaleString('en')} records (first) → server on PostgreSQL`, tree: 'records', via: 'records', kind: 'push',
+    tools: [SUBJECT], repeat: { warmup: 0, runs: 1 }, verify: verifyRecordsPushed,
+  },
+  {
+    id: 'records-status-synced', label: `status, no change, ${RECORDS.toLocaleString('en')} records (warm)`, tree: 'records', via: 'records', kind: 'status', needs: 'records-push',
+    tools: [SUBJECT], repeat: { warmup: 1, runs: opts.reps }, verify: pendingIs(0),
+  },
 ]
 
 // ---------------------------------------------------------------- helpers
+/** After the push: PostgreSQL holds every row with the same content, and a new status has nothing to push. */
+function verifyRecordsPushed(ctx, pair) {
+  const rec = ctx.records
+  let got
+  try { got = ctx.pg.psql('bench', PG_DIGEST_SQL) } catch (e) { return { ok: false, summary: `psql: ${e.message.split('\n')[0]}` } }
+  const [count, digest] = got.split(' ')
+  const pgOk = Number(count) === rec.agents.length && digest === rec.digest
+  const b = pair.tool.step('status', pair)
+  const st = run(b.cmd, b.args, { env: b.env, cwd: b.cwd, scratch })
+  const p = st.code === 0 ? pendingFromStatusJson(st.stdout) : { note: `status failed: ${firstLine(st)}` }
+  const again = p.pending === undefined ? p.note : `a new status: ${p.pending} pending`
+  return {
+    ok: pgOk && p.pending === 0,
+    summary: `PostgreSQL agents: ${count} rows${pgOk ? ', content digest matches the SQLite rows' : ` — expected ${rec.agents.length}${digest !== rec.digest ? ', content digest differs' : ''}`}; ${again}`,
+  }
+}
+
 function verifyBoth(pair, expected) {
   const l = compareManifests(expected, manifestOf(pair.local))
   const r = compareManifests(expected, manifestOf(pair.remote))
@@ -122,8 +193,16 @@ function table(header, rows) {
 const workRoot = path.join(BENCH, '.work')
 const work = path.join(workRoot, `run-${process.pid}`)
 const scratch = path.join(work, 'scratch')
+let pg = null
+/** Stops the environment servers and PostgreSQL this run started (also on failure and signals). */
+const stopServices = () => {
+  stopAllServers()
+  pg = null
+  try { stopAllPostgres() } catch (e) { log(`PostgreSQL stop: ${e.message}`) }
+}
 let cleaned = false
 const cleanup = () => {
+  stopServices()
   if (cleaned || opts.keep) return
   cleaned = true
   const t0 = Date.now()
@@ -136,6 +215,7 @@ const machineLoad = () => {
   try { io = `, I/O pressure avg60 ${/some avg10=[\d.]+ avg60=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/io', 'utf8'))[1]}%` } catch {}
   return `load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}${io}`
 }
+process.on('exit', stopServices)
 process.on('SIGINT', () => { cleanup(); process.exit(130) })
 process.on('SIGTERM', () => { cleanup(); process.exit(143) })
 
@@ -173,27 +253,77 @@ async function main() {
     }
     return ctx.trees[id]
   }
-  // A pair of folders (local tree + empty remote) per tool and tree; each tool gets its own copy.
-  const pairOf = (treeId, tool) => {
-    const key = `${treeId}/${tool.name}`
-    if (!ctx.pairs.has(key)) {
-      const base = path.join(work, treeId, tool.name)
-      const pair = { local: path.join(base, 'local'), remote: path.join(base, 'remote'), home: path.join(base, 'home'), failed: new Set() }
+  const recordsOf = () => {
+    if (!ctx.records) {
+      const agents = makeAgents(RECORDS)
+      ctx.records = { agents, digest: digestOf(agents), rowBytes: rowBytes(agents) }
+    }
+    return ctx.records
+  }
+  /** The private PostgreSQL (started once), or throws with the reason it cannot run. */
+  const postgres = async () => {
+    if (!pg) {
       const t0 = Date.now()
-      writeTree(pair.local, treeOf(treeId).files)
-      fs.mkdirSync(pair.remote, { recursive: true })
-      fs.mkdirSync(pair.home, { recursive: true })
-      pair.setupError = tool.setup(pair, scratch)
-      log(`${key}: tree written in ${Date.now() - t0} ms${pair.setupError ? ` — setup ${pair.setupError}` : ''}`)
+      pg = await startPostgres({ keepLogIn: opts.keep ? path.join(work, 'records') : null })
+      pg.psql('postgres', 'CREATE DATABASE bench')
+      pg.psql('bench', PG_DDL)
+      ctx.pg = pg
+      notes.push(`records: ${pg.version}, private cluster on 127.0.0.1:${pg.port} with fsync/synchronous_commit/full_page_writes = ${pg.settings}; agents rows average ${recordsOf().rowBytes.toFixed(0)} bytes of values`)
+      log(`PostgreSQL started in ${Date.now() - t0} ms (${pg.settings})`)
+    }
+    return pg
+  }
+  // The environment server over pair.remote (a read,write token first); extra: more server options.
+  const serve = async (pair, extra = []) => {
+    const token = createToken(pair.remote, 'bench', 'read,write')
+    pair.server = await startServer(pair.remote, { extra, logDir: pair.home })
+    pair.serverUrl = pair.server.url
+    pair.envName = 'srv'
+    const env = { ...process.env }
+    for (const k of Object.keys(env)) if (k.startsWith('SYNCDESK_TOKEN_')) delete env[k]
+    pair.childEnv = { ...env, SYNCDESK_TOKEN_SRV: token }
+  }
+  // How each kind of pair is made before the tool's own setup (untimed).
+  const VIAS = {
+    folder: async (pair, treeId) => { writeTree(pair.local, treeOf(treeId).files) },
+    server: async (pair, treeId) => { writeTree(pair.local, treeOf(treeId).files); await serve(pair) },
+    records: async (pair) => {
+      if (!findPostgresBin()) { pair.skip = POSTGRES_MISSING; return }
+      const db = await postgres()
+      writeSqlite(path.join(pair.local, 'app.sqlite'), recordsOf().agents)
+      pair.sqlite = 'app.sqlite'
+      pair.scope = 'records'
+      await serve(pair, ['--database-url', db.url('bench')])
+    },
+  }
+  // A pair (local project + empty remote folder) per tree, tool and via; each tool gets its own copy.
+  const pairOf = async (treeId, tool, via = 'folder') => {
+    const key = `${treeId}/${tool.name}${via === 'folder' ? '' : `@${via}`}`
+    if (!ctx.pairs.has(key)) {
+      const base = path.join(work, treeId, via === 'folder' ? tool.name : `${tool.name}@${via}`)
+      const pair = { key, tool, local: path.join(base, 'local'), remote: path.join(base, 'remote'), home: path.join(base, 'home'), failed: new Set() }
       ctx.pairs.set(key, pair)
+      const t0 = Date.now()
+      for (const d of [pair.local, pair.remote, pair.home]) fs.mkdirSync(d, { recursive: true })
+      try {
+        await VIAS[via](pair, treeId)
+        if (!pair.skip) pair.setupError = tool.setup(pair, scratch)
+      } catch (e) {
+        pair.setupError = e.message.split('\n')[0]
+        pair.setupDetail = e.message
+      }
+      if (pair.skip) notes.push(`${key}: rows skipped — ${pair.skip}`)
+      if (pair.setupError) notes.push(`${key}: setup failed — ${pair.setupDetail ?? pair.setupError}`)
+      log(`${key}: ready in ${Date.now() - t0} ms${pair.server ? ` (server ${pair.serverUrl})` : ''}${pair.skip ? ` — skipped: ${pair.skip}` : ''}${pair.setupError ? ` — setup ${pair.setupError}` : ''}`)
     }
     return ctx.pairs.get(key)
   }
 
   // Write every tool's copy of a tree before its first timed step, so each starts alike.
-  for (const s of scenarios) for (const t of tools) if (!s.tools || s.tools.includes(t.name)) if (s.kind === 'first') pairOf(s.tree, t)
+  for (const s of scenarios) for (const t of tools) if (!s.tools || s.tools.includes(t.name)) if (s.kind === 'first') await pairOf(s.tree, t, s.via)
 
   const rows = []
+  const done = new Map()
   for (const s of scenarios) {
     const cells = {}
     // Who runs: tools present, set up, and whose earlier step this one needs did not fail.
@@ -203,11 +333,12 @@ async function main() {
       if (s.tools && !s.tools.includes(tool.name)) continue
       const t = tools.find((x) => x.name === tool.name)
       if (!t) { cells[tool.name] = { ok: false, text: 'skipped (not installed)' }; continue }
-      const pair = pairOf(s.tree, t)
+      const pair = await pairOf(s.tree, t, s.via)
+      if (pair.skip) { cells[t.name] = { ok: false, text: `skipped (${pair.skip.split(' (')[0]})` }; continue }
       if (pair.setupError) { cells[t.name] = { ok: false, text: `failed: ${pair.setupError}` }; continue }
       if (s.needs && pair.failed.has(s.needs)) { cells[t.name] = { ok: false, text: `skipped (${s.needs} failed)` }; continue }
       if (s.before) s.before(ctx, pair)
-      runners.push({ t, pair, step: t.step(s.kind, pair), times: [], warm: [], rss: [], failure: null, inspect: null, last: null })
+      runners.push({ t, pair, step: t.step(s.kind, pair), times: [], warm: [], rss: [], serverCpu: [], failure: null, inspect: null, last: null })
     }
     // Round-robin over the tools, run by run, so that a noisy moment on the machine hits all
     // of them rather than one.
@@ -216,10 +347,23 @@ async function main() {
       for (const x of runners) {
         if (x.failure) continue
         log(`${s.id} / ${x.t.name}${total > 1 ? ` (${i < s.repeat.warmup ? 'warm-up' : `run ${i - s.repeat.warmup + 1}/${s.repeat.runs}`})` : ''} …`)
+        const cpu0 = x.pair.server?.cpuSeconds()
         const r = run(x.step.cmd, x.step.args, { env: x.step.env, cwd: x.step.cwd, scratch })
+        const cpu1 = x.pair.server?.cpuSeconds()
+        // Let a pending SIGINT/SIGTERM handler run (it stops the servers and PostgreSQL).
+        await new Promise((resolve) => setImmediate(resolve))
         x.last = r
-        if (r.code !== 0) { x.failure = firstLine(r); log(`  failed: ${x.failure}`); continue }
-        if (i >= s.repeat.warmup) { x.times.push(r.seconds); if (r.rssMB != null) x.rss.push(r.rssMB) } else x.warm.push(r.seconds)
+        if (r.code !== 0) {
+          x.failure = firstLine(r)
+          log(`  failed: ${x.failure}`)
+          if (x.pair.server) log(`  server stderr: ${x.pair.server.stderr().trim().slice(-2000) || '(empty)'}`)
+          continue
+        }
+        if (i >= s.repeat.warmup) {
+          x.times.push(r.seconds)
+          if (r.rssMB != null) x.rss.push(r.rssMB)
+          if (cpu0 != null && cpu1 != null) x.serverCpu.push(cpu1 - cpu0)
+        } else x.warm.push(r.seconds)
         if (x.t.inspect) x.inspect = x.t.inspect(s.kind, r) ?? x.inspect
         log(`  ${fmtS(r.seconds)} s, rss ${fmtMB(r.rssMB)} MB`)
       }
@@ -232,17 +376,43 @@ async function main() {
       }
       const cell = {
         ok: true, seconds: median(x.times), runs: x.times, warmup: x.warm, rssMB: x.rss.length ? Math.max(...x.rss) : null, inspect: x.inspect, line: x.last.line,
+        serverRssMB: x.pair.server ? x.pair.server.peakRssMB() : undefined,
+        serverCpuS: x.serverCpu.length ? median(x.serverCpu) : undefined,
       }
       if (s.verify) {
-        cell.verify = s.verify(ctx, x.pair)
+        cell.verify = s.verify(ctx, x.pair, x.last)
         if (!cell.verify.ok) x.pair.failed.add(s.id)
         log(`${s.id} / ${x.t.name}: ${cell.verify.ok ? 'verified' : 'MISMATCH'} — ${cell.verify.summary}`)
       }
       cells[x.t.name] = cell
     }
-    const met = s.target ? s.target.check(cells) : undefined
-    rows.push({ scenario: s, cells, met })
+    done.set(s.id, cells)
+    const met = s.target ? s.target.check(cells, done, s) : undefined
+    rows.push({ scenario: s, cells, met, vs: s.baseline ? vsBaseline(s, done) : undefined })
   }
+
+  // Floor of the records push: a plain Node process, SQLite → PostgreSQL in one transaction
+  // (lib/records-floor.mjs), into a database of its own on the same cluster.
+  const recordsFloor = {}
+  const rp = [...ctx.pairs.values()].find((p) => p.sqlite && !p.setupError && !p.skip)
+  if (pg && rp) {
+    try {
+      pg.psql('postgres', 'CREATE DATABASE floor')
+      pg.psql('floor', PG_DDL)
+      for (const mode of ['savepoint', 'bulk']) {
+        const xs = []
+        for (let i = 0; i < 1 + opts.reps; i++) {
+          const r = run(process.execPath, [path.join(BENCH, 'lib', 'records-floor.mjs'), mode, path.join(rp.local, rp.sqlite), pg.url('floor')], { scratch })
+          if (r.code !== 0) throw new Error(firstLine(r))
+          const [seconds, n] = r.stdout.trim().split(' ').map(Number)
+          if (n !== RECORDS) throw new Error(`${mode}: PostgreSQL holds ${n} rows, not ${RECORDS}`)
+          xs.push(seconds)
+        }
+        recordsFloor[mode] = median(xs.slice(1))
+      }
+    } catch (e) { notes.push(`records floor not measured: ${e.message}`) }
+  }
+  stopServices()
 
   // Floor from DESIGN.md: a plain Node walk + stat (and + read + sha256) of the 10k tree.
   const floor = {}
@@ -260,32 +430,44 @@ async function main() {
   const peerNames = peers.map((t) => t.name)
   const cellText = (c) => (!c ? '' : c.ok ? fmtS(c.seconds) + (c.verify && !c.verify.ok ? ' (MISMATCH)' : '') : c.text.length > 48 ? c.text.slice(0, 47) + '…' : c.text)
   const ratio = (c, peer) => (c?.ok && peer?.ok && peer.seconds > 0 ? (c.seconds / peer.seconds).toFixed(2) + '×' : c || peer ? '—' : '')
-  const header = ['scenario', `${SUBJECT} s`, ...peerNames.flatMap((p) => [`${p} s`, 'ratio']), 'target', 'met?']
-  const body = rows.map(({ scenario: s, cells, met }) => [
+  const header = ['scenario', `${SUBJECT} s`, ...peerNames.flatMap((p) => [`${p} s`, 'ratio']), 'server ÷ folder', 'target', 'met?']
+  const body = rows.map(({ scenario: s, cells, met, vs }) => [
     s.label + (s.repeat.runs > 1 ? ` [median of ${s.repeat.runs}]` : ''),
     cellText(cells[SUBJECT]),
-    ...peerNames.flatMap((p) => [cellText(cells[p]), ratio(cells[SUBJECT], cells[p])]),
+    // A row only SyncDesk runs (100k, server, records) has no peer column: "—".
+    ...peerNames.flatMap((p) => (s.tools && !s.tools.includes(p) ? ['—', '—'] : [cellText(cells[p]), ratio(cells[SUBJECT], cells[p])])),
+    s.baseline ? (vs == null ? '—' : `${vs.toFixed(2)}×`) : '',
     s.target ? s.target.text : '',
     met === undefined ? '' : met === null ? 'n/a' : met ? 'yes' : 'NO',
   ])
-  const memHeader = ['scenario', ...toolNames.map((n) => `${n} peak RSS MB`)]
-  const memBody = rows.map(({ scenario: s, cells }) => [s.id, ...toolNames.map((n) => (cells[n]?.ok ? fmtMB(cells[n].rssMB) : ''))])
+  const withServer = rows.some(({ cells }) => cells[SUBJECT]?.serverRssMB != null)
+  const memHeader = ['scenario', ...toolNames.map((n) => `${n} peak RSS MB`), ...(withServer ? ['syncdesk-server peak RSS MB (since start)'] : [])]
+  const memBody = rows.map(({ scenario: s, cells }) => [
+    s.id, ...toolNames.map((n) => (cells[n]?.ok ? fmtMB(cells[n].rssMB) : '')),
+    ...(withServer ? [cells[SUBJECT]?.ok && cells[SUBJECT].serverRssMB != null ? fmtMB(cells[SUBJECT].serverRssMB) : ''] : []),
+  ])
 
   const out = []
   out.push(`SyncDesk benchmark — ${new Date().toISOString()} — ${os.cpus().length} CPUs, node ${process.version}`)
   out.push(tools.map((t) => `${t.name}: ${t.version}`).join(' | '))
   out.push('')
   out.push(table(header, body))
-  out.push('ratio = syncdesk time / peer time (below 1 = syncdesk faster). Warm rows: one warm-up run, then the median.')
+  out.push('ratio = syncdesk time / peer time (below 1 = syncdesk faster); server ÷ folder = the row through the environment server / the folder row above it.')
+  out.push('Warm rows: one warm-up run, then the median. "…" rows: the real syncdesk-server on 127.0.0.1 (a separate process), same tree, its own copy.')
   out.push('')
   out.push(table(memHeader, memBody))
   if (floor.stat != null) out.push(`\nfloor (plain node process, 10k tree): walk+stat ${fmtS(floor.stat)} s, walk+read+sha256 ${fmtS(floor.hash)} s`)
+  if (recordsFloor.bulk != null) {
+    out.push(`${floor.stat != null ? '' : '\n'}floor (plain node process, ${RECORDS.toLocaleString('en')} records SQLite → PostgreSQL, one transaction, fsync on): ` +
+      `a savepoint + INSERT per row ${fmtS(recordsFloor.savepoint)} s, one bulk INSERT ${fmtS(recordsFloor.bulk)} s`)
+  }
   const details = []
   for (const { scenario: s, cells } of rows) {
     for (const [n, c] of Object.entries(cells)) {
       if (c.verify) details.push(`${s.id} / ${n}: ${c.verify.ok ? 'verified' : 'MISMATCH'} — ${c.verify.summary}`)
-      if (c.ok && c.runs.length > 1) details.push(`${s.id} / ${n}: warm-up ${c.warmup.map(fmtS).join(', ') || '—'} s, runs ${c.runs.map(fmtS).join(', ')} s${c.inspect ? `, ${c.inspect}` : ''}`)
-      else if (c.inspect) details.push(`${s.id} / ${n}: ${c.inspect}`)
+      const srvCpu = c.serverCpuS != null ? `, server process CPU ${fmtS(c.serverCpuS)} s${c.runs.length > 1 ? ' (median)' : ''}` : ''
+      if (c.ok && c.runs.length > 1) details.push(`${s.id} / ${n}: warm-up ${c.warmup.map(fmtS).join(', ') || '—'} s, runs ${c.runs.map(fmtS).join(', ')} s${c.inspect ? `, ${c.inspect}` : ''}${srvCpu}`)
+      else if (c.inspect || srvCpu) details.push(`${s.id} / ${n}: ${[c.inspect, srvCpu.slice(2)].filter(Boolean).join(', ')}`)
       if (!c.ok && c.text.startsWith('failed')) details.push(`${s.id} / ${n}: ${c.text}${c.line ? `\n    command: ${c.line}` : ''}`)
     }
   }
@@ -299,12 +481,14 @@ async function main() {
     date: new Date().toISOString(), node: process.version, cpus: os.cpus().length,
     tools: tools.map((t) => ({ name: t.name, version: t.version })),
     trees: Object.fromEntries(Object.entries(ctx.trees).map(([k, t]) => [k, { files: t.count, bytes: t.bytes }])),
+    records: ctx.records ? { agents: ctx.records.agents.length, avgRowBytes: ctx.records.rowBytes, postgres: ctx.pg ? { version: ctx.pg.version, settings: ctx.pg.settings } : null } : null,
     floor,
-    scenarios: rows.map(({ scenario: s, cells, met }) => ({
+    recordsFloor,
+    scenarios: rows.map(({ scenario: s, cells, met, vs }) => ({
       id: s.id, label: s.label, kind: s.kind, runs: s.repeat.runs, warmup: s.repeat.warmup,
-      target: s.target?.text ?? null, met: met ?? null,
+      via: s.via ?? 'folder', target: s.target?.text ?? null, met: met ?? null, vsFolder: vs ?? null,
       results: Object.fromEntries(Object.entries(cells).map(([n, c]) => [n, c.ok
-        ? { seconds: c.seconds, runs: c.runs, warmup: c.warmup, rssMB: c.rssMB, verify: c.verify ?? null, note: c.inspect ?? null, command: c.line }
+        ? { seconds: c.seconds, runs: c.runs, warmup: c.warmup, rssMB: c.rssMB, serverRssMB: c.serverRssMB ?? null, serverCpuS: c.serverCpuS ?? null, verify: c.verify ?? null, note: c.inspect ?? null, command: c.line }
         : { error: c.text, command: c.line ?? null, stderr: c.stderr ?? null }])),
       ratios: Object.fromEntries(peerNames.map((p) => [p, cells[SUBJECT]?.ok && cells[p]?.ok ? cells[SUBJECT].seconds / cells[p].seconds : null])),
     })),

@@ -16,7 +16,7 @@ const which = (cmd) => {
 }
 
 /** Counts pending items in `syncdesk status --format json` output, whatever its exact shape. */
-function pendingFromStatusJson(text) {
+export function pendingFromStatusJson(text) {
   let doc
   try { doc = JSON.parse(text) } catch { return { note: 'status output is not JSON' } }
   const cats = ['local_to_remote', 'remote_to_local', 'conflicts']
@@ -46,19 +46,30 @@ export const TOOLS = [
       const r = spawnSync(process.execPath, [SYNCDESK_BIN, '--help'], { encoding: 'utf8' })
       return r.status === 0 ? { ok: true, version: 'working tree' } : { ok: true, version: 'working tree', warning: `--help: ${firstLine({ ...r, code: r.status })}` }
     },
-    base(pair) { return { cmd: process.execPath, args: [SYNCDESK_BIN, '--project-dir', pair.local], env: process.env, cwd: REPO } },
-    // Untimed: make the project and its folder environment.
+    // pair.childEnv (the SYNCDESK_TOKEN_<ENV> of a server environment) and pair.envName are set
+    // by run.mjs for the server and records pairs; a folder pair uses the defaults.
+    base(pair) { return { cmd: process.execPath, args: [SYNCDESK_BIN, '--project-dir', pair.local], env: pair.childEnv ?? process.env, cwd: REPO } },
+    // Untimed: make the project, its database (pair.sqlite) and its environment: a folder, or
+    // the environment server at pair.serverUrl.
     setup(pair, scratch) {
       const b = this.base(pair)
-      for (const extra of [['init'], ['env', 'add', 'remote', '--folder', pair.remote]]) {
+      const steps = [['init']]
+      if (pair.sqlite) steps.push(['db', 'add', '--sqlite', pair.sqlite])
+      steps.push(pair.serverUrl ? ['env', 'add', pair.envName, '--url', pair.serverUrl] : ['env', 'add', pair.envName ?? 'remote', '--folder', pair.remote])
+      for (const extra of steps) {
         const r = run(b.cmd, [...b.args, ...extra], { env: b.env, cwd: b.cwd, scratch })
         if (r.code !== 0) return `${extra.slice(0, 2).join(' ')} failed: ${firstLine(r)}`
       }
       return null
     },
+    // kind: 'first' | 'sync' | 'status' | 'push'; pair.scope ('records') narrows status and push.
     step(kind, pair) {
       const b = this.base(pair)
-      const extra = kind === 'status' ? ['status', '--env', 'remote', '--format', 'json'] : ['sync', '--env', 'remote']
+      const env = pair.envName ?? 'remote'
+      const scope = pair.scope ? ['--scope', pair.scope] : []
+      const extra = kind === 'status' ? ['status', '--env', env, '--format', 'json', ...scope]
+        : kind === 'push' ? ['push', '--env', env, ...scope]
+          : ['sync', '--env', env]
       return { ...b, args: [...b.args, ...extra] }
     },
     inspect(kind, res) {
