@@ -105,23 +105,26 @@ export class PostgresRecordStore implements RecordStore {
       const currentHash = await this.currentHash(client, info, keyParam, true)
       if (currentHash !== w.expectedHash) return staleResult(w.key, w.expectedHash, currentHash)
       const names = [...values.keys()]
+      // RETURNING reads the stored row back (defaults and conversions included) in the same round trip.
+      const returning = `RETURNING ${selectList(info)}`
       if (currentHash === null) {
-        const res = await client.query(
-          `INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT (${k}) DO NOTHING`,
+        const res = await client.query<Row>(
+          `INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT (${k}) DO NOTHING ${returning}`,
           names.map((n) => param(values.get(n) ?? { type: 'null' })),
         )
         // Another writer created the record after our check: theirs stands, ours is stale.
-        if (res.rowCount === 0) return staleResult(w.key, null, 'created')
-      } else {
-        const set = names.filter((n) => n !== table.key)
-        if (set.length > 0) {
-          await client.query(
-            `UPDATE ${t} SET ${set.map((n, i) => `${quoteIdent(n)} = $${i + 1}`).join(', ')} WHERE ${k} = $${set.length + 1}`,
-            [...set.map((n) => param(values.get(n) ?? { type: 'null' })), keyParam],
-          )
-        }
+        const row = res.rows[0]
+        if (res.rowCount === 0 || !row) return staleResult(w.key, null, 'created')
+        return { key: w.key, ok: true, hash: this.entryOf(info, row).hash }
       }
-      return { key: w.key, ok: true, hash: await this.currentHash(client, info, keyParam, false) }
+      const set = names.filter((n) => n !== table.key)
+      if (set.length === 0) return { key: w.key, ok: true, hash: currentHash }
+      const res = await client.query<Row>(
+        `UPDATE ${t} SET ${set.map((n, i) => `${quoteIdent(n)} = $${i + 1}`).join(', ')} WHERE ${k} = $${set.length + 1} ${returning}`,
+        [...set.map((n) => param(values.get(n) ?? { type: 'null' })), keyParam],
+      )
+      const row = res.rows[0]
+      return { key: w.key, ok: true, hash: row ? this.entryOf(info, row).hash : await this.currentHash(client, info, keyParam, false) }
     })
   }
 
