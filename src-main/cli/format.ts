@@ -115,7 +115,9 @@ export function formatRun(r: RunReport): string {
     else if (r.backupRunId) lines.push(`To undo this run's local changes: syncdesk backups restore ${r.backupRunId}`)
     if (res?.cancelled) lines.push(`Cancelled: ${t.items - done.length - res.problems.length} items were not started; what was done is recorded.`)
     if (r.replanned.length) lines.push(`${r.replanned.length} item(s) changed while the run went and were planned again from a fresh look: ${r.replanned.slice(0, 10).join(', ')}${r.replanned.length > 10 ? ', …' : ''}`)
-    for (const p of res?.problems ?? []) lines.push(`  ${p.reason === 'stale' ? 'left alone (changed meanwhile)' : 'failed'}: ${p.message}`)
+    const problems = res?.problems ?? []
+    for (const p of problems.slice(0, 20)) lines.push(`  ${p.reason === 'stale' ? 'left alone (changed meanwhile)' : 'failed'}: ${p.message}`)
+    if (problems.length > 20) lines.push(`  … and ${problems.length - 20} more (--format json lists them all)`)
   }
   if (r.plan.notCarried.length) {
     const other = r.direction === 'pull' || r.direction === 'clone' ? `local change(s) kept; push them with "syncdesk push --env ${env}"` : `change(s) in ${env} not pulled; pull them with "syncdesk pull --env ${env}"`
@@ -129,6 +131,8 @@ export function formatRun(r: RunReport): string {
     else lines.push(`Resolve them with "syncdesk sync --env ${env} --resolve local|remote", or answer the prompt on a terminal.`)
   }
   for (const w of r.warnings) lines.push(`Warning: ${w}`)
+  for (const e of r.errors) lines.push(`Error: ${e}`)
+  if (r.errors.length) lines.push('Every file already transferred is whole and the next run recognises it; fix the problem (free some space?) and run again.')
   return lines.join('\n')
 }
 

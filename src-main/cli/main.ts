@@ -176,6 +176,7 @@ async function run(cmd: Command, direction: RunRequest['direction'], flags: RunF
     if (flags.format === 'json') out(JSON.stringify(runReportJson(report), null, 2))
     else out(formatRun(report))
     const problems = report.result?.problems ?? []
+    if (report.errors.length) return EXIT.error
     if (flags.deploy && !flags.dryRun) {
       if (problems.length) {
         process.stderr.write(`syncdesk: ${problems.length} items were not pushed, so ${envName} was not deployed.\n`)
@@ -207,6 +208,7 @@ function runReportJson(r: RunReport): unknown {
     not_carried: r.plan.notCarried.map(itemRef),
     backup_run: r.backupRunId,
     replanned: r.replanned,
+    errors: r.errors,
     cancelled: r.result?.cancelled ?? false,
     warnings: r.warnings,
   }
@@ -581,6 +583,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`syncdesk: ${err.message}\n`)
       if (err.hint) process.stderr.write(`  ${err.hint}\n`)
       return err.exitCode
+    }
+    const errno = err as NodeJS.ErrnoException
+    if (typeof errno?.code === 'string' && /^E[A-Z]+$/.test(errno.code)) {
+      // A system error (disk full, permission denied, …): say what and where, not "unexpected".
+      process.stderr.write(`syncdesk: ${describeError(err)}${errno.path ? ` (${errno.path})` : ''}\n`)
+      if (process.env.SYNCDESK_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`)
+      return EXIT.error
     }
     process.stderr.write(`syncdesk: unexpected error: ${describeError(err)}\n`)
     if (process.env.SYNCDESK_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`)

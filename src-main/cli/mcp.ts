@@ -99,7 +99,8 @@ export function createMcpServer(opts: McpOptions): McpServer {
         }
         const data = runSummary(report, deployment)
         const summary = `${report.dryRun ? 'Dry run: would' : 'Did'} ${dir} with ${env}: ${report.plan.actions.length} items${report.plan.conflictsLeft.length ? `; ${report.plan.conflictsLeft.length} conflicts reported, not resolved` : ''}${deployment ? `; deployment ${deployment.state}` : ''}.`
-        return deployment && deployment.state === 'failed' ? { ...ok(summary, data), isError: true } : ok(summary, data)
+        const failed = (deployment && deployment.state === 'failed') || report.errors.length > 0 || failedItems > 0
+        return failed ? { ...ok(summary, data), isError: true } : ok(summary, data)
       })
     } catch (err) {
       return fail(err)
@@ -214,6 +215,7 @@ function runSummary(r: RunReport, deployment: DeploymentInfo | null): Record<str
     backup_run: r.backupRunId,
     deployment,
     warnings: r.warnings,
+    errors: r.errors,
   }
 }
 

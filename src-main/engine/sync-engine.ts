@@ -14,7 +14,7 @@ import { BackupRun } from './backups.js'
 import { emptyBaseline, loadBaseline, saveBaseline, type Baseline } from './baseline.js'
 import { classify, classifyRecords, emptyStatus } from './classify.js'
 import { DirStore, type Manifest, type ScanResult } from './dir-store.js'
-import { SyncDeskError } from './errors.js'
+import { SyncDeskError, describeError } from './errors.js'
 import { pathPassesFilter } from './filter.js'
 import { acquireLock } from './lock.js'
 import { caseCollisions, pathProblem } from './paths.js'
@@ -247,6 +247,8 @@ export interface RunReport extends StatusReport {
   backedUp: number
   /** Items that changed while the run went and were planned again from a fresh look. */
   replanned: string[]
+  /** Problems after the transfers (saving the sync state, the backup list): the run failed. */
+  errors: string[]
 }
 
 /** Runs a direction: plans it, checks the guard, and (unless a dry run) applies it. */
@@ -255,6 +257,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
   let g: Gathered | undefined
   let backup: BackupRun | undefined
   let recorded = () => false
+  let outcome: RunReport | undefined
   try {
     g = await gather(project, remote, { ...req, ignoreBaseline: req.direction === 'clone', readOnly: req.dryRun })
     if (req.direction === 'clone' && (g.report.counts.local > 0 || g.report.recordCounts.local > 0)) {
@@ -274,7 +277,8 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     if (problem && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(problem)))) {
       throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${problem}`, 'Nothing was changed. If this is what you want, run again with --allow-mass-delete.')
     }
-    const report: RunReport = { ...g.report, direction: req.direction, dryRun: !!req.dryRun, plan, result: null, backupRunId: null, backedUp: 0, replanned: [] }
+    const report: RunReport = { ...g.report, direction: req.direction, dryRun: !!req.dryRun, plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
+    outcome = report
     if (req.dryRun) return report
 
     backup = new BackupRun(project.backupsDir, remote.envName, req.direction)
@@ -325,14 +329,30 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     report.backedUp = backup.replacedCount
     return report
   } finally {
-    try {
-      // Whatever was done is recorded, even when the run stopped half-way.
-      if (g && recorded()) await saveBaseline(project.baselineFile(remote.envName), remote.envName, g.baseline)
-      await backup?.finish()
-      await g?.local.saveCache()
-      await g?.localRecords?.close()
-    } finally {
-      lock?.release()
+    // Whatever was done is recorded, even when the run stopped half-way. A failure here does
+    // not hide what the run did: it is added to the report (or, when the run itself failed,
+    // that first error is the one reported).
+    const finishing: string[] = []
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn()
+      } catch (err) {
+        finishing.push(`${what}: ${err instanceof SyncDeskError ? err.message : describeError(err)}`)
+      }
     }
+    if (g && recorded()) {
+      const file = project.baselineFile(remote.envName)
+      await attempt(`Could not save the sync state ${file}`, () => saveBaseline(file, remote.envName, g!.baseline))
+    }
+    if (backup) {
+      const saved = finishing.length
+      await attempt('Could not save the list of local backups', () => backup!.finish())
+      // Without its list the backup cannot be restored by name: do not offer it.
+      if (finishing.length > saved && outcome) outcome.backupRunId = null
+    }
+    await attempt('Could not save the scan cache', async () => g?.local.saveCache())
+    await attempt('Could not close the local database', async () => g?.localRecords?.close())
+    lock?.release()
+    if (finishing.length && outcome) outcome.errors.push(...finishing)
   }
 }
