@@ -7,6 +7,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { TEMP_MARKER } from './atomic.js'
 import { SyncDeskError } from './errors.js'
 
 interface LockOwner {
@@ -105,4 +106,30 @@ export function acquireLock(stateDir: string, command?: string): Lock {
     } catch {}
   }
   throw new SyncDeskError('locked', 'Could not take the project lock; another SyncDesk run may be starting.', 'Try again in a moment.')
+}
+
+/**
+ * Removes what an interrupted run left in `.syncdesk/`: temp files of state writes (baseline,
+ * caches, backup lists) and of lock creation. Call while holding the lock.
+ */
+export function sweepStateTemps(stateDir: string): void {
+  const dirs = [stateDir, path.join(stateDir, 'baselines'), path.join(stateDir, 'cache')]
+  try {
+    for (const run of fs.readdirSync(path.join(stateDir, 'backups'))) dirs.push(path.join(stateDir, 'backups', run))
+  } catch {}
+  for (const dir of dirs) {
+    let names: string[]
+    try {
+      names = fs.readdirSync(dir)
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      const lockTemp = /^lock\.(\d+)\.tmp$/.exec(name)
+      const gone = lockTemp && ownerIsGone({ pid: Number(lockTemp[1]), host: os.hostname(), startedAt: '' })
+      if (name.includes(TEMP_MARKER) || gone) {
+        fs.rmSync(path.join(dir, name), { force: true })
+      }
+    }
+  }
 }

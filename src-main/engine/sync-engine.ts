@@ -16,7 +16,7 @@ import { classify, classifyRecords, emptyStatus } from './classify.js'
 import { DirStore, type Manifest, type ScanResult } from './dir-store.js'
 import { SyncDeskError, describeError } from './errors.js'
 import { pathPassesFilter } from './filter.js'
-import { acquireLock } from './lock.js'
+import { acquireLock, sweepStateTemps } from './lock.js'
 import { caseCollisions, pathProblem } from './paths.js'
 import { makePlan, massDeleteProblem, mergeStatus, type Plan, type RecordLookup } from './plan.js'
 import { openRecordStore, type RecordEntry, type RecordStore } from './records/record-store.js'
@@ -254,6 +254,7 @@ export interface RunReport extends StatusReport {
 /** Runs a direction: plans it, checks the guard, and (unless a dry run) applies it. */
 export async function runDirection(project: Project, remote: Remote, req: RunRequest): Promise<RunReport> {
   const lock = req.dryRun ? null : acquireLock(project.stateDir, `${req.direction} ${remote.envName}`)
+  if (lock) sweepStateTemps(project.stateDir)
   let g: Gathered | undefined
   let backup: BackupRun | undefined
   let recorded = () => false
