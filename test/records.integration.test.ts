@@ -241,6 +241,22 @@ describe('records over a folder environment (CLI)', () => {
     expect((await recordData({ sqlite: p.db }))['1']?.name).toBe('from cloud')
   })
 
+  it('backups restore undoes a pull of records: prior rows back, deleted rows back, created rows gone', async () => {
+    const { p, remoteDb: R } = synced([1, 2].map((i) => agent(i)))
+    const before = rawRows(p.db)
+    sql(R, "UPDATE agents SET name = 'from cloud' WHERE id = 1")
+    sql(R, 'DELETE FROM agents WHERE id = 2')
+    insert(R, 'agents', [agent(3)])
+    expect(p.run('pull').code).toBe(0)
+    expect(rawRows(p.db)).not.toEqual(before)
+    const r = p.run('backups', 'restore', 'latest')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/Restored 2 items and removed 1 items/)
+    expect(rawRows(p.db)).toEqual(before)
+    // The cloud is untouched by a local restore.
+    expect((await recordData({ sqlite: R }))['1']?.name).toBe('from cloud')
+  })
+
   it('pull --overwrite-local replaces a local change in a conflict and backs the local row up', async () => {
     const { p, remoteDb: R } = synced([agent(1)])
     sql(p.db, "UPDATE agents SET name = 'local work' WHERE id = 1")

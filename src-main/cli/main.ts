@@ -532,9 +532,15 @@ export function buildProgram(): Command {
       const lock = acquireLock(project.stateDir, `backups restore ${runId}`)
       try {
         const store = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
-        const r = await restoreBackup(project.backupsDir, runId, store)
+        const records = await openLocalDatabase(project)
+        let r: Awaited<ReturnType<typeof restoreBackup>>
+        try {
+          r = await restoreBackup(project.backupsDir, runId, store, records ? { records, tables: project.config.tables } : null)
+        } finally {
+          await records?.close()
+        }
         await store.saveCache()
-        out(`Restored ${r.restored.length} files and removed ${r.removed.length} files that run had created.`)
+        out(`Restored ${r.restored.length} items and removed ${r.removed.length} items that run had created.`)
         for (const l of r.left) out(`  left as it is: ${l.path} (${l.reason})`)
         if (r.restored.length + r.removed.length) out(`This restore can itself be undone: syncdesk backups restore ${r.restoreRunId}`)
         if (r.left.length) setExit(EXIT.stopped)

@@ -11,6 +11,7 @@ import { writeFileAtomic } from './atomic.js'
 import type { BackupHook, DirStore } from './dir-store.js'
 import { SyncDeskError } from './errors.js'
 import { pathProblem } from './paths.js'
+import type { RecordStore, TableSpec } from './records/record-store.js'
 import { newRunId, preserveInto } from './preserve.js'
 
 /** What one run changed locally: the hash before (null = it did not exist) and after. */
@@ -113,14 +114,15 @@ export function listBackups(backupsDir: string): BackupSummary[] {
   for (const name of names) {
     const rec = readRecord(path.join(backupsDir, name))
     if (!rec) continue
+    const all: { before: unknown; after: string | null }[] = [...rec.changes, ...(rec.records ?? [])]
     out.push({
       runId: rec.runId,
       env: rec.env,
       direction: rec.direction,
       startedAt: rec.startedAt,
-      overwritten: rec.changes.filter((c) => c.before !== null && c.after !== null).length,
-      deleted: rec.changes.filter((c) => c.after === null).length,
-      created: rec.changes.filter((c) => c.before === null).length,
+      overwritten: all.filter((c) => c.before !== null && c.after !== null).length,
+      deleted: all.filter((c) => c.after === null).length,
+      created: all.filter((c) => c.before === null).length,
     })
   }
   // Newest first by start time (milliseconds); the id breaks ties.
@@ -140,7 +142,12 @@ export interface RestoreResult {
  * (if still as it left them). What the restore replaces is itself backed up first, so a
  * restore can be undone the same way.
  */
-export async function restoreBackup(backupsDir: string, runId: string, store: DirStore): Promise<RestoreResult> {
+export async function restoreBackup(
+  backupsDir: string,
+  runId: string,
+  store: DirStore,
+  database?: { records: RecordStore; tables: readonly TableSpec[] } | null,
+): Promise<RestoreResult> {
   const id = runId === 'latest' ? listBackups(backupsDir)[0]?.runId : runId
   if (!id || pathProblem(id) || id.includes('/')) throw new SyncDeskError('not-found', runId === 'latest' ? 'There are no backups yet.' : `No backup run named "${runId}".`, 'See "syncdesk backups list".')
   const dir = path.join(backupsDir, id)
@@ -184,6 +191,48 @@ export async function restoreBackup(backupsDir: string, runId: string, store: Di
       result.restored.push(c.path)
     } else result.left.push({ path: c.path, reason: r ? r.message : 'failed' })
   }
+  await restoreRecords(rec.records ?? [], database ?? null, undo, result)
   await undo.finish()
   return result
+}
+
+/** Puts back the prior rows a run replaced or deleted, and removes rows it created (if unchanged since). */
+async function restoreRecords(
+  changes: readonly RecordBackupChange[],
+  database: { records: RecordStore; tables: readonly TableSpec[] } | null,
+  undo: BackupRun,
+  result: RestoreResult,
+): Promise<void> {
+  if (changes.length === 0) return
+  if (!database) {
+    for (const c of changes) result.left.push({ path: `${c.table}/${c.key}`, reason: 'the project has no database to restore it into' })
+    return
+  }
+  const byTable = new Map<string, RecordBackupChange[]>()
+  for (const c of changes) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c])
+  for (const [name, list] of byTable) {
+    const label = (c: RecordBackupChange) => `${name}/${c.key}`
+    const table = database.tables.find((t) => t.name === name)
+    if (!table) {
+      for (const c of list) result.left.push({ path: label(c), reason: 'its table is no longer synced' })
+      continue
+    }
+    const current = await database.records.list(table)
+    for (const c of list) {
+      const now = current.get(c.key)
+      if ((now?.hash ?? null) !== c.after) {
+        result.left.push({ path: label(c), reason: 'it changed after that run' })
+        continue
+      }
+      const [r] =
+        c.before === null
+          ? await database.records.delete(table, [{ key: c.key, expectedHash: now?.hash as string }])
+          : await database.records.write(table, [{ key: c.key, data: c.before, expectedHash: now?.hash ?? null }])
+      if (r?.ok) {
+        undo.noteRecord(name, c.key, now?.data ?? null, r.hash)
+        if (c.before === null) result.removed.push(label(c))
+        else result.restored.push(label(c))
+      } else result.left.push({ path: label(c), reason: r && !r.ok ? r.message : 'failed' })
+    }
+  }
 }
