@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { CategoryMap, Direction, RecordStatusEntry, Resolution, SkippedItem, StatusEntry, SyncProgress, SyncScope, SyncStatus } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
 import type { Remote, RemoteRecords } from '../remotes/remote.js'
-import { applyPlan, type ApplyResult } from './apply.js'
+import { applyPlan, type ApplyContext, type ApplyResult } from './apply.js'
 import { BackupRun } from './backups.js'
 import { emptyBaseline, loadBaseline, saveBaseline, type Baseline } from './baseline.js'
 import { classify, classifyRecords, emptyStatus } from './classify.js'
@@ -286,17 +286,18 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     // The baseline is saved when something was recorded: an item done, or items found equal.
     const progress: ApplyResult = { done: [], problems: [], cancelled: false }
     recorded = () => progress.done.length > 0 || plan.baselineUpdates.length > 0
-    report.result = await applyPlan(plan, {
-      local: g.local,
+    const contextOf = (gathered: Gathered, run: BackupRun): ApplyContext => ({
+      local: gathered.local,
       remote,
-      baseline: g.baseline,
-      backup,
-      localRecords: g.localRecords,
-      remoteRecords: g.remoteRecords,
+      baseline: gathered.baseline,
+      backup: run,
+      localRecords: gathered.localRecords,
+      remoteRecords: gathered.remoteRecords,
       tables: project.config.tables,
       signal: req.signal,
       onProgress: req.onProgress,
-    }, progress)
+    })
+    report.result = await applyPlan(plan, contextOf(g, backup), progress)
     // Items that moved on while the run went (a 412, a changed file) are planned again once,
     // from a fresh look at both sides: never overwritten blindly.
     const stale = new Set(report.result.problems.filter((p) => p.reason === 'stale').map((p) => p.path))
@@ -307,17 +308,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       g = undefined
       g = await gather(project, remote, req)
       const replan = onlyItems(await planFor(g, req, stale), stale)
-      const again = await applyPlan(replan, {
-        local: g.local,
-        remote,
-        baseline: g.baseline,
-        backup,
-        localRecords: g.localRecords,
-        remoteRecords: g.remoteRecords,
-        tables: project.config.tables,
-        signal: req.signal,
-        onProgress: req.onProgress,
-      })
+      const again = await applyPlan(replan, contextOf(g, backup))
       const r = report.result
       r.problems = [...r.problems.filter((p) => !(p.reason === 'stale' && stale.has(p.path))), ...again.problems]
       r.done.push(...again.done)
