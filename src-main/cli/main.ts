@@ -586,8 +586,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage
     }
     if (err instanceof SyncDeskError) {
-      process.stderr.write(`syncdesk: ${err.message}\n`)
-      if (err.hint) process.stderr.write(`  ${err.hint}\n`)
+      // One line: what went wrong, then what to do about it.
+      process.stderr.write(`syncdesk: ${err.message}${err.hint ? ` ${err.hint}` : ''}\n`)
       return err.exitCode
     }
     const errno = err as NodeJS.ErrnoException
