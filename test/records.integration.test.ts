@@ -251,7 +251,7 @@ describe('records over a folder environment (CLI)', () => {
     expect(rawRows(p.db)).not.toEqual(before)
     const r = p.run('backups', 'restore', 'latest')
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/Restored 2 items and removed 1 items/)
+    expect(r.stdout).toMatch(/Restored 2 items and removed 1 item that run had created/)
     expect(rawRows(p.db)).toEqual(before)
     // The cloud is untouched by a local restore.
     expect((await recordData({ sqlite: R }))['1']?.name).toBe('from cloud')

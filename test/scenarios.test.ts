@@ -411,7 +411,7 @@ for (const kind of remotes) {
         // By its id: "latest" may name another run of the same second (see the test below).
         const restore = w.p('backups', 'restore', runId)
         expect(restore.code, restore.stdout + restore.stderr).toBe(0)
-        expect(restore.stdout).toMatch(/Restored 2 files and removed 1/)
+        expect(restore.stdout).toMatch(/Restored 2 items and removed 1 item that run had created/)
         expect(w.trees().local).toEqual(before)
         // The environment is not touched by a local restore.
         expect(w.trees().remote).toEqual({ 'c/created.md': 'created by the pull\n', 'keep.md': 'keep\n', 'o.md': 'new from staging\n' })

@@ -540,7 +540,8 @@ export function buildProgram(): Command {
           await records?.close()
         }
         await store.saveCache()
-        out(`Restored ${r.restored.length} items and removed ${r.removed.length} items that run had created.`)
+        const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`
+        out(`Restored ${n(r.restored.length, 'item')} and removed ${n(r.removed.length, 'item')} that run had created.`)
         for (const l of r.left) out(`  left as it is: ${l.path} (${l.reason})`)
         if (r.restored.length + r.removed.length) out(`This restore can itself be undone: syncdesk backups restore ${r.restoreRunId}`)
         if (r.left.length) setExit(EXIT.stopped)
