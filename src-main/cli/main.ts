@@ -223,7 +223,10 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .option('--project-dir <dir>', 'the local project directory (default: the current directory)')
     .option('--local-project-dir <dir>', 'alias of --project-dir, as mage-agent users know it')
-    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      // Usage errors are one line too, in the same voice as every other error.
+      outputError: (text, write) => write(`syncdesk: ${text.replace(/^error: /, '').trim()} (see "syncdesk --help")\n`),
+    })
     .exitOverride()
 
   program
