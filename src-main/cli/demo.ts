@@ -5,6 +5,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { writeFileAtomic } from '../engine/atomic.js'
 import { initProject } from '../engine/project.js'
+import { runDirection } from '../engine/sync-engine.js'
+import { FolderRemote } from '../remotes/folder-remote.js'
 
 const FILES: Record<string, string> = {
   'services/agents/support-agent.yml': 'name: support-agent\nmodel: standard\ninstructions: |\n  Answer customer questions politely.\nskills:\n  - refunds\n  - shipping\n',
@@ -27,15 +29,27 @@ export async function createDemo(root: string): Promise<{ projectDir: string; en
   const fresh = !fs.existsSync(path.join(projectDir, '.syncdesk', 'config.json'))
   const { project } = await initProject(projectDir)
   if (fresh) {
+    // Both sides start equal and in sync, as after a clone…
     fs.mkdirSync(envDir, { recursive: true })
     for (const [p, text] of Object.entries(FILES)) {
       await writeFileAtomic(path.join(envDir, p), text)
-      // The local copy starts as a clone, with one edit of the operator's own.
-      await writeFileAtomic(path.join(projectDir, p), p.endsWith('theme.yaml') ? text.replace('Inter', 'Source Sans') : text)
+      await writeFileAtomic(path.join(projectDir, p), text)
     }
-    await writeFileAtomic(path.join(envDir, 'services/content/blog/launch.md'), '# Launch\n\nWritten in the cloud.\n')
     project.config.environments[DEMO_ENV] = { kind: 'folder', path: envDir }
     await project.save()
+    const remote = new FolderRemote(DEMO_ENV, envDir, { cacheFile: project.cacheFile(DEMO_ENV) })
+    try {
+      await runDirection(project, remote, { direction: 'sync' })
+    } finally {
+      await remote.close()
+    }
+    // …then each side moves on: an edit of the operator's own, a post written in the cloud,
+    // and an agent both changed (a conflict to look at).
+    const edit = async (root: string, p: string, from: string, to: string) => writeFileAtomic(path.join(root, p), (FILES[p] as string).replace(from, to))
+    await edit(projectDir, 'services/web/theme.yaml', 'Inter', 'Source Sans')
+    await writeFileAtomic(path.join(envDir, 'services/content/blog/launch.md'), '# Launch\n\nWritten in the cloud.\n')
+    await edit(projectDir, 'services/agents/support-agent.yml', 'politely', 'politely and briefly')
+    await edit(envDir, 'services/agents/support-agent.yml', 'politely', 'politely, in the customer’s language')
   }
   return { projectDir, envDir }
 }
