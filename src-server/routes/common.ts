@@ -21,3 +21,29 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
 export function tokenName(req: FastifyRequest): string {
   return req.tokenName ?? 'unknown'
 }
+
+/**
+ * Sorts the items of a batch into those answered at once (refused) and those to apply.
+ *
+ * `accept` returns the item's refusal, or the request to apply. Keeping a slot per item lets
+ * `inOrder` put the applied answers back where they belong, so answers follow request order.
+ */
+export function triage<I, R, O>(items: readonly I[], accept: (item: I) => { refused: O } | { request: R }): { answers: (O | null)[]; requests: R[] } {
+  const answers: (O | null)[] = []
+  const requests: R[] = []
+  for (const item of items) {
+    const verdict = accept(item)
+    if ('refused' in verdict) answers.push(verdict.refused)
+    else {
+      answers.push(null)
+      requests.push(verdict.request)
+    }
+  }
+  return { answers, requests }
+}
+
+/** Fills the open slots of `triage` with the applied answers, in order. */
+export function inOrder<O>(answers: readonly (O | null)[], applied: readonly O[]): O[] {
+  let next = 0
+  return answers.map((a) => a ?? (applied[next++] as O))
+}

@@ -14,7 +14,7 @@ import type { Environment, ItemOutcome } from '../environment.js'
 import { ApiError } from '../http-errors.js'
 import { itemPathFromUrl, itemPathRefusal } from '../item-paths.js'
 import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
-import { parseBody, tokenName } from './common.js'
+import { inOrder, parseBody, tokenName, triage } from './common.js'
 
 export interface FilesRouteOptions {
   env: Environment
@@ -109,36 +109,26 @@ export async function filesRoutes(app: FastifyInstance, opts: FilesRouteOptions)
       if ((seen.get(p) ?? 0) > 1) return new ApiError(400, 'duplicate-path', `${p} appears more than once in this batch.`)
       return itemPathRefusal(p, filter) ?? (expected instanceof ApiError ? expected : null)
     }
-    const writeOut: (ItemOutcome | null)[] = []
-    const writes: WriteRequest[] = []
-    for (const it of body.items) {
+    const writes = triage(body.items, (it): { refused: ItemOutcome } | { request: WriteRequest } => {
       const expected = expectedHashOfItem(it, true)
       const refused = check(it.path, expected)
-      const content = refused ? null : decodeBase64(it.content)
-      if (refused) writeOut.push(refusal(it.path, refused))
-      else if (!content) writeOut.push(refusal(it.path, new ApiError(400, 'bad-content', 'content must be base64.')))
-      else {
-        writeOut.push(null)
-        writes.push({ path: it.path, content, expectedHash: expected as string | null })
-      }
-    }
-    const deleteOut: (ItemOutcome | null)[] = []
-    const deletes: DeleteRequest[] = []
-    for (const it of body.deletes) {
+      if (refused) return { refused: refusal(it.path, refused) }
+      const content = decodeBase64(it.content)
+      if (!content) return { refused: refusal(it.path, new ApiError(400, 'bad-content', 'content must be base64.')) }
+      return { request: { path: it.path, content, expectedHash: expected as string | null } }
+    })
+    const deletes = triage(body.deletes, (it): { refused: ItemOutcome } | { request: DeleteRequest } => {
       const expected = expectedHashOfItem(it, false)
       const refused = check(it.path, expected)
-      if (refused) deleteOut.push(refusal(it.path, refused))
-      else {
-        deleteOut.push(null)
-        deletes.push({ path: it.path, expectedHash: expected as string })
-      }
-    }
-    const applied = writes.length || deletes.length ? await env.apply(writes, deletes, tokenName(req)) : { writes: [], deletes: [], versionId: null }
-    let wi = 0
-    let di = 0
+      return refused ? { refused: refusal(it.path, refused) } : { request: { path: it.path, expectedHash: expected as string } }
+    })
+    const applied =
+      writes.requests.length || deletes.requests.length
+        ? await env.apply(writes.requests, deletes.requests, tokenName(req))
+        : { writes: [], deletes: [], versionId: null }
     return {
-      writes: writeOut.map((o) => o ?? (applied.writes[wi++] as ItemOutcome)),
-      deletes: deleteOut.map((o) => o ?? (applied.deletes[di++] as ItemOutcome)),
+      writes: inOrder(writes.answers, applied.writes as ItemOutcome[]),
+      deletes: inOrder(deletes.answers, applied.deletes as ItemOutcome[]),
       versionId: applied.versionId,
     }
   })

@@ -14,7 +14,7 @@ import type { Environment } from '../environment.js'
 import { ApiError } from '../http-errors.js'
 import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
 import { IDENTIFIER_RE, type RecordOutcome, type ServerRecords } from '../records.js'
-import { parseBody, tokenName } from './common.js'
+import { inOrder, parseBody, tokenName, triage } from './common.js'
 
 export interface RecordsRouteOptions {
   env: Environment
@@ -155,34 +155,23 @@ export async function recordsRoutes(app: FastifyInstance, opts: RecordsRouteOpti
       if ((seen.get(key) ?? 0) > 1) return new ApiError(400, 'duplicate-key', `Record ${JSON.stringify(key)} appears more than once in this batch.`)
       return expected instanceof ApiError ? expected : null
     }
-    const writeOut: (RecordOutcome | null)[] = []
-    const writes: RecordWrite[] = []
-    for (const it of body.writes) {
+    const writes = triage(body.writes, (it): { refused: RecordOutcome } | { request: RecordWrite } => {
       const expected = expectedHashOfItem(it, true)
       const refused = check(it.key, expected)
-      if (refused) writeOut.push(refusal(it.key, refused))
-      else {
-        writeOut.push(null)
-        writes.push({ key: it.key, data: it.data, expectedHash: expected as string | null })
-      }
-    }
-    const deleteOut: (RecordOutcome | null)[] = []
-    const deletes: RecordDelete[] = []
-    for (const it of body.deletes) {
+      return refused ? { refused: refusal(it.key, refused) } : { request: { key: it.key, data: it.data, expectedHash: expected as string | null } }
+    })
+    const deletes = triage(body.deletes, (it): { refused: RecordOutcome } | { request: RecordDelete } => {
       const expected = expectedHashOfItem(it, false)
       const refused = check(it.key, expected)
-      if (refused) deleteOut.push(refusal(it.key, refused))
-      else {
-        deleteOut.push(null)
-        deletes.push({ key: it.key, expectedHash: expected as string })
-      }
-    }
-    const applied = writes.length || deletes.length ? await records.apply(spec, writes, deletes, tokenName(req)) : { writes: [], deletes: [], versionId: null }
-    let wi = 0
-    let di = 0
+      return refused ? { refused: refusal(it.key, refused) } : { request: { key: it.key, expectedHash: expected as string } }
+    })
+    const applied =
+      writes.requests.length || deletes.requests.length
+        ? await records.apply(spec, writes.requests, deletes.requests, tokenName(req))
+        : { writes: [], deletes: [], versionId: null }
     return {
-      writes: writeOut.map((o) => o ?? (applied.writes[wi++] as RecordOutcome)),
-      deletes: deleteOut.map((o) => o ?? (applied.deletes[di++] as RecordOutcome)),
+      writes: inOrder(writes.answers, applied.writes as RecordOutcome[]),
+      deletes: inOrder(deletes.answers, applied.deletes as RecordOutcome[]),
       versionId: applied.versionId,
     }
   })
