@@ -143,4 +143,21 @@ describe('no terminal and no --resolve', () => {
     expect(get(project, 'd.md')).toBe(null)
     expect(get(project, 'e.md')).toBe('e remote, no conflict\n')
   })
+
+  it('push --overwrite-remote on a terminal names the environment and asks before replacing its changes', async () => {
+    const ask = 'Type the environment name (staging) to replace them'
+    const first = conflicted()
+    const stop = await onTerminal(['--project-dir', first.project, 'push', '--env', 'staging', '--overwrite-remote'], [''], ask)
+    const stopOut = stop.output.replace(/\r/g, '')
+    expect(stop.prompts, stopOut).toBe(1)
+    expect(stopOut).toMatch(/changed in staging too; --overwrite-remote replaces those changes with yours/)
+    expect(stop.code, stopOut).toBe(3)
+    expect(get(first.env, 'a.md')).toBe('a remote\n')
+
+    const second = conflicted()
+    const go = await onTerminal(['--project-dir', second.project, 'push', '--env', 'staging', '--overwrite-remote'], ['staging'], ask)
+    expect(go.code, go.output).toBe(0)
+    for (const n of ['a', 'b', 'c']) expect(get(second.env, `${n}.md`)).toBe(`${n} local\n`)
+    expect(get(second.env, 'd.md')).toBe(null)
+  })
 })

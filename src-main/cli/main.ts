@@ -160,6 +160,15 @@ async function run(cmd: Command, direction: RunRequest['direction'], flags: RunF
                     return askConflict(c, envName)
                   }
                 : undefined,
+        confirmOverwriteRemote: interactive
+          ? async (items) => {
+              bar?.done()
+              process.stderr.write(`\nThese ${items.length} item(s) were changed in ${envName} too; --overwrite-remote replaces those changes with yours:\n`)
+              for (const i of items.slice(0, 20)) process.stderr.write(`  ${i}\n`)
+              if (items.length > 20) process.stderr.write(`  … and ${items.length - 20} more\n`)
+              return (await ask(`Type the environment name (${envName}) to replace them, or press Enter to stop: `)) === envName
+            }
+          : undefined,
         confirmMassDelete: interactive
           ? async (problem) => {
               bar?.done()

@@ -234,6 +234,8 @@ export interface RunRequest extends EngineOptions {
   allowMassDelete?: boolean
   /** Asked when the guard trips and allowMassDelete is not set; true goes on. */
   confirmMassDelete?: (problem: string) => Promise<boolean>
+  /** Asked before conflicts are overwritten in the environment (--overwrite-remote); true goes on. */
+  confirmOverwriteRemote?: (items: string[]) => Promise<boolean>
 }
 
 export interface RunReport extends StatusReport {
@@ -277,6 +279,13 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       massDeleteProblem(onlyKind(plan, 'record'), g.report.recordCounts, project.config.guard, remote.envName)
     if (problem && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(problem)))) {
       throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${problem}`, 'Nothing was changed. If this is what you want, run again with --allow-mass-delete.')
+    }
+    const replacing = plan.actions.filter((a) => a.why === 'keep-local' && a.op.endsWith('-remote'))
+    if (replacing.length && req.overwriteRemote && req.confirmOverwriteRemote && !req.dryRun) {
+      const labels = replacing.map((a) => (a.kind === 'file' ? a.path : `${a.table}/${a.key}`))
+      if (!(await req.confirmOverwriteRemote(labels))) {
+        throw new SyncDeskError('guard', `Nothing was pushed: replacing the changes made in ${remote.envName} was not confirmed.`)
+      }
     }
     const report: RunReport = { ...g.report, direction: req.direction, dryRun: !!req.dryRun, plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
     outcome = report
