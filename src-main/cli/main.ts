@@ -18,7 +18,7 @@ import { getStatus, openProjectDatabase, runDirection, type RunReport, type RunR
 import type { RecordStore } from '../engine/records/record-store.js'
 import { GENERIC_VARIABLE, accountFor, tokenFromEnvironment, tokenVariableName } from '../secrets/credential-store.js'
 import { KeytarCredentialStore } from '../secrets/keytar-store.js'
-import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
+import { assertFolderOutsideProject, withRemote } from '../remotes/open-remote.js'
 import type { Remote } from '../remotes/remote.js'
 import { DEMO_ENV, createDemo } from './demo.js'
 import { formatDeployment, formatRun, formatStatus, formatSummaryLine, progressPrinter } from './format.js'
@@ -47,15 +47,6 @@ function envNameFor(project: Project, name: string | undefined): string {
   const names = Object.keys(project.config.environments)
   if (names.length === 1) return names[0] as string
   throw new SyncDeskError('usage', names.length ? `Say which environment with --env (one of: ${names.join(', ')}).` : 'This project has no environments yet.', names.length ? undefined : 'Add one with "syncdesk env add NAME --folder PATH".')
-}
-
-async function withRemote<T>(project: Project, envName: string, fn: (remote: Remote) => Promise<T>): Promise<T> {
-  const remote = await openRemote(project, envName)
-  try {
-    return await fn(remote)
-  } finally {
-    await remote.close()
-  }
 }
 
 /** Ctrl-C stops a run between chunks; what was done is recorded. A second Ctrl-C exits. */

@@ -14,8 +14,8 @@ import { CATEGORIES, type Direction, type SyncScope } from '../../src-shared/syn
 import { SyncDeskError, describeError } from '../engine/errors.js'
 import { initProject, openProject, type Project } from '../engine/project.js'
 import { getStatus, runDirection, type RunReport } from '../engine/sync-engine.js'
-import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
-import type { DeploymentInfo, Remote } from '../remotes/remote.js'
+import { assertFolderOutsideProject, withRemote } from '../remotes/open-remote.js'
+import type { DeploymentInfo } from '../remotes/remote.js'
 import { waitForDeployment } from './deploy.js'
 
 export interface McpOptions {
@@ -61,14 +61,6 @@ export function createMcpServer(opts: McpOptions): McpServer {
     const names = Object.keys(project.config.environments)
     if (names.length === 1) return names[0] as string
     throw new SyncDeskError('usage', names.length ? `Name the environment (env): one of ${names.join(', ')}.` : 'This project has no environments yet.')
-  }
-  const withRemote = async <T>(project: Project, env: string, fn: (r: Remote) => Promise<T>): Promise<T> => {
-    const remote = await openRemote(project, env)
-    try {
-      return await fn(remote)
-    } finally {
-      await remote.close()
-    }
   }
 
   const run = async (

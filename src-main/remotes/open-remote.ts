@@ -34,6 +34,16 @@ export async function openRemote(project: Project, envName: string, opts: OpenRe
   return new ServerRemote(envName, env.url, await tokenFor(envName))
 }
 
+/** Opens an environment's remote for the length of `fn`, and always closes it. */
+export async function withRemote<T>(project: Project, envName: string, fn: (remote: Remote) => Promise<T>, opts: OpenRemoteOptions = {}): Promise<T> {
+  const remote = await openRemote(project, envName, opts)
+  try {
+    return await fn(remote)
+  } finally {
+    await remote.close()
+  }
+}
+
 /** Refuses a folder environment that is inside the project or contains it. */
 export function assertFolderOutsideProject(projectDir: string, folder: string): void {
   const a = path.resolve(projectDir) + path.sep
