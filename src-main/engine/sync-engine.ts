@@ -145,13 +145,14 @@ async function gatherFiles(project: Project, remote: Remote, local: DirStore, ba
   // The remote's scan starts first: a worker thread or an HTTP request works while this thread walks.
   const remoteScanning = remote.scan(filter, { signal: opts.signal })
   const [remoteScan, localScan] = await Promise.all([remoteScanning, local.scan(filter, opts.signal)])
-  const remoteFiles: Manifest = new Map()
+  // A remote is not trusted to list only valid paths: a bad one is reported, never planned.
+  // The manifest is filtered in place (no copy: a large tree would hold two).
+  const remoteFiles: Manifest = remoteScan.files
   const refused: SkippedItem[] = []
-  for (const [p, e] of remoteScan.files) {
-    // A remote is not trusted to list only valid paths: a bad one is reported, never planned.
+  for (const p of remoteFiles.keys()) {
     const problem = pathProblem(p)
     if (problem) refused.push({ side: 'remote', path: p, reason: `refused: ${problem}` })
-    else if (pathPassesFilter(filter, p)) remoteFiles.set(p, e)
+    if (problem || !pathPassesFilter(filter, p)) remoteFiles.delete(p)
   }
   const skipped: SkippedItem[] = [
     ...localScan.skipped.map((s) => ({ side: 'local' as const, ...s })),
