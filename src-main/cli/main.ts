@@ -13,7 +13,7 @@ import { listBackups, restoreBackup } from '../engine/backups.js'
 import { DirStore } from '../engine/dir-store.js'
 import { EXIT, SyncDeskError, describeError } from '../engine/errors.js'
 import { acquireLock } from '../engine/lock.js'
-import { assertEnvName, initProject, openProject, type Project } from '../engine/project.js'
+import { STATE_DIR, assertEnvName, initProject, openProject, type Project } from '../engine/project.js'
 import { getStatus, openProjectDatabase, runDirection, type RunReport, type RunRequest } from '../engine/sync-engine.js'
 import type { RecordStore } from '../engine/records/record-store.js'
 import { GENERIC_VARIABLE, accountFor, tokenFromEnvironment, tokenVariableName } from '../secrets/credential-store.js'
@@ -35,6 +35,20 @@ interface GlobalOptions {
 function projectDirOf(cmd: Command): string {
   const g = cmd.optsWithGlobals<GlobalOptions>()
   return path.resolve(g.projectDir ?? g.localProjectDir ?? process.cwd())
+}
+
+/**
+ * The project a command works on. With no --project-dir, the nearest folder at or above the
+ * current one that holds `.syncdesk/config.json` (as git finds its repository), else the
+ * current folder, so that the error names it.
+ */
+function openProjectOf(cmd: Command): Project {
+  const g = cmd.optsWithGlobals<GlobalOptions>()
+  if (g.projectDir ?? g.localProjectDir) return openProject(projectDirOf(cmd))
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, STATE_DIR, 'config.json'))) return openProject(dir)
+    if (path.dirname(dir) === dir) return openProject(process.cwd())
+  }
 }
 
 function out(text: string): void {
@@ -119,7 +133,7 @@ async function openLocalDatabase(project: Project): Promise<RecordStore | null> 
 }
 
 async function run(cmd: Command, direction: RunRequest['direction'], flags: RunFlags): Promise<number> {
-  const project = openProject(projectDirOf(cmd))
+  const project = openProjectOf(cmd)
   const envName = envNameFor(project, flags.env)
   return withRemote(project, envName, async (remote) => {
     const interactive = canAsk() && !flags.yes
@@ -246,7 +260,7 @@ export function buildProgram(): Command {
     .option('--token-stdin', 'with --url: read the token from standard input (for scripts)')
     .action(async (name: string, o: { folder?: string; url?: string; tokenStdin?: boolean }, cmd: Command) => {
       assertEnvName(name)
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       if (project.config.environments[name]) throw new SyncDeskError('env-exists', `There is already an environment named "${name}".`, `Remove it first with "syncdesk env remove ${name}".`)
       if (!!o.folder === !!o.url) throw new SyncDeskError('usage', 'Give exactly one of --folder PATH or --url URL.')
       if (o.folder) {
@@ -292,7 +306,7 @@ export function buildProgram(): Command {
     .description('list the environments')
     .option('--format <format>', 'json or human', 'human')
     .action(async (o: { format: string }, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       const envs = Object.entries(project.config.environments)
       if (o.format === 'json') return out(JSON.stringify(envs.map(([name, e]) => ({ name, ...e })), null, 2))
       if (envs.length === 0) return out('No environments yet. Add one with "syncdesk env add NAME --folder PATH".')
@@ -302,7 +316,7 @@ export function buildProgram(): Command {
     .command('remove <name>')
     .description('forget an environment (its files are not touched)')
     .action(async (name: string, _o, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       const removed = project.environment(name)
       const lock = acquireLock(project.stateDir, `env remove ${name}`)
       try {
@@ -322,7 +336,7 @@ export function buildProgram(): Command {
     .command('test <name>')
     .description('check that an environment can be reached')
     .action(async (name: string, _o, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       await withRemote(project, name, async (remote) => {
         const scan = await remote.scan(project.filter())
         out(`${name} (${remote.describe()}) answers: ${scan.files.size} files.`)
@@ -339,7 +353,7 @@ export function buildProgram(): Command {
     .option('--all', 'list in-sync items too (human format)')
     .addOption(scopeOption())
     .action(async (o: { env?: string; format: string; formatOutput?: string; all?: boolean; scope: SyncScope }, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       const json = (o.formatOutput ?? o.format) === 'json'
       const names = Object.keys(project.config.environments)
       if (!o.env && !json && names.length > 1) {
@@ -399,7 +413,7 @@ export function buildProgram(): Command {
     .description('the state of the environment’s latest deployment')
     .option('--env <name>', 'the environment (optional when there is only one)')
     .action(async (o: { env?: string }, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       const envName = envNameFor(project, o.env)
       await withRemote(project, envName, async (remote) => {
         if (!remote.info) throw new SyncDeskError('usage', `${envName} has no deployments (only environment servers deploy).`)
@@ -413,7 +427,7 @@ export function buildProgram(): Command {
     .description('deploy the environment now and wait for the outcome')
     .option('--env <name>', 'the environment (optional when there is only one)')
     .action(async (o: { env?: string }, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       const envName = envNameFor(project, o.env)
       await withRemote(project, envName, async (remote) => setExit(await deployAndWait(remote)))
     })
@@ -467,7 +481,7 @@ export function buildProgram(): Command {
     .option('--sqlite <path>', 'a SQLite database file (relative to the project, or absolute)')
     .option('--postgres <url>', 'a PostgreSQL URL; a password in it goes to the OS keychain, never to the config')
     .action(async (o: { sqlite?: string; postgres?: string }, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       if (!!o.sqlite === !!o.postgres) throw new SyncDeskError('usage', 'Give exactly one of --sqlite PATH or --postgres URL.')
       if (o.sqlite) {
         const file = path.resolve(project.dir, o.sqlite)
@@ -502,7 +516,7 @@ export function buildProgram(): Command {
     .option('--key <column>', 'with --add: its primary key column', 'id')
     .option('--remove <table>', 'stop syncing this table (its records are not touched)')
     .action(async (o: { add?: string; key: string; remove?: string }, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       const ident = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
       if (o.add) {
         if (!ident.test(o.add) || !ident.test(o.key)) throw new SyncDeskError('usage', 'Table and column names use letters, digits and "_".')
@@ -522,7 +536,7 @@ export function buildProgram(): Command {
     .command('list')
     .description('list the runs that replaced or deleted local files, newest first')
     .action(async (_o, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       const list = listBackups(project.backupsDir)
       if (list.length === 0) return out('No backups yet.')
       for (const b of list) out(`${b.runId}  ${b.direction.padEnd(5)} ${b.env.padEnd(12)} ${b.overwritten} replaced, ${b.deleted} deleted, ${b.created} created`)
@@ -531,7 +545,7 @@ export function buildProgram(): Command {
     .command('restore <run>')
     .description('undo a run: put back the local files it replaced or deleted ("latest" for the last one)')
     .action(async (runId: string, _o, cmd: Command) => {
-      const project = openProject(projectDirOf(cmd))
+      const project = openProjectOf(cmd)
       const lock = acquireLock(project.stateDir, `backups restore ${runId}`)
       try {
         const store = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
