@@ -3,6 +3,7 @@
  */
 import readline from 'node:readline'
 import type { Resolution, StatusEntry } from '../../src-shared/sync-types.js'
+import { mergeFields } from '../engine/records/canonical.js'
 import { formatTime } from './format.js'
 
 /** Whether we may ask the user anything (both stdin and stderr are terminals). */
@@ -78,7 +79,17 @@ export async function askConflict(e: StatusEntry, env: string): Promise<Resoluti
     }
   }
   const canMerge = e.kind === 'record' && e.mergeable
-  if (canMerge) process.stderr.write('  The two sides changed different fields: [m]erge keeps both changes.\n')
+  if (e.kind === 'record' && canMerge && e.baseData && e.localData && e.remoteData) {
+    // Show the merge before it is chosen: which side each differing field would come from.
+    const merge = mergeFields(e.baseData, e.localData, e.remoteData)
+    if ('merged' in merge) {
+      process.stderr.write('  The two sides changed different fields: [m]erge keeps both changes:\n')
+      for (const f of e.fields) {
+        const from = fieldText(e.localData, f) === fieldText(merge.merged, f) ? 'local' : env
+        process.stderr.write(`    ${f}: ${fieldText(merge.merged, f)}   (from ${from})\n`)
+      }
+    }
+  }
   for (;;) {
     const answer = (await ask(canMerge ? '  Keep [r]emote / [l]ocal / [m]erge / [s]kip? ' : '  Keep [r]emote / [l]ocal / [s]kip? ')).toLowerCase()
     if (answer === 'r' || answer === 'remote') return 'remote'
