@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI, cleanupTemps, cliProject, ensureBuilt, get, put, tempDir } from './helpers.js'
 
@@ -159,5 +160,36 @@ describe('no terminal and no --resolve', () => {
     expect(go.code, go.output).toBe(0)
     for (const n of ['a', 'b', 'c']) expect(get(second.env, `${n}.md`)).toBe(`${n} local\n`)
     expect(get(second.env, 'd.md')).toBe(null)
+  })
+
+  it('a record conflict in different fields shows the merge and [m]erge keeps both changes', async () => {
+    const root = tempDir()
+    const project = path.join(root, 'project')
+    const env = path.join(root, 'env')
+    fs.mkdirSync(path.join(env, '.syncdesk-server'), { recursive: true })
+    fs.mkdirSync(project)
+    const makeDb = (file: string) => {
+      const db = new Database(file)
+      for (const t of ['agents', 'skills', 'contexts']) db.exec(`CREATE TABLE ${t} (id INTEGER PRIMARY KEY, name TEXT, enabled BOOLEAN)`)
+      return db
+    }
+    const local = makeDb(path.join(project, 'app.sqlite'))
+    const remote = makeDb(path.join(env, '.syncdesk-server', 'database.sqlite'))
+    local.exec("INSERT INTO agents VALUES (1, 'support', 1)")
+    const p = (...args: string[]) => spawnSync(process.execPath, [CLI, '--project-dir', project, ...args], { encoding: 'utf8' })
+    for (const args of [['init'], ['env', 'add', 'staging', '--folder', env], ['db', 'add', '--sqlite', 'app.sqlite'], ['push']]) expect(p(...args).status, args.join(' ')).toBe(0)
+    local.exec("UPDATE agents SET name = 'support-v2' WHERE id = 1")
+    remote.exec('UPDATE agents SET enabled = 0 WHERE id = 1')
+
+    const ask = 'Keep [r]emote / [l]ocal / [m]erge / [s]kip?'
+    const r = await onTerminal(['--project-dir', project, 'sync'], ['m'], ask)
+    const out = r.output.replace(/\r/g, '')
+    expect(r.prompts, out).toBe(1)
+    expect(out).toContain('agents/1 — CONFLICT (record)')
+    expect(out).toMatch(/\[m\]erge keeps both changes:\n\s+enabled: false\s+\(from staging\)\n\s+name: "support-v2"\s+\(from local\)/)
+    expect(r.code, out).toBe(0)
+    for (const db of [local, remote]) expect(db.prepare('SELECT name, enabled FROM agents WHERE id = 1').get()).toEqual({ name: 'support-v2', enabled: 0 })
+    local.close()
+    remote.close()
   })
 })
