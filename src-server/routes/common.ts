@@ -1,9 +1,10 @@
 /**
  * Helpers every route shares: body validation and the name of the calling token.
  */
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import { ApiError } from '../http-errors.js'
+import { etag } from '../preconditions.js'
 
 /** Parses a JSON body with a schema, refusing it with 400 and the first problem found. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -46,4 +47,25 @@ export function triage<I, R, O>(items: readonly I[], accept: (item: I) => { refu
 export function inOrder<O>(answers: readonly (O | null)[], applied: readonly O[]): O[] {
   let next = 0
   return answers.map((a) => a ?? (applied[next++] as O))
+}
+
+/** One item's outcome, file or record: its HTTP status, new hash, or error. */
+export interface Outcome {
+  status: number
+  hash?: string | null
+  error?: { code: string; message: string; currentHash?: string | null }
+}
+
+/**
+ * Answers a single-item write or delete: an error body (with the current ETag on a 412), or
+ * the item's name (its `path` or `key`) with the new hash and the version that kept the old content.
+ */
+export function sendOutcome<O extends Outcome>(reply: FastifyReply, o: O, name: keyof O & ('path' | 'key'), versionId: string | null): FastifyReply {
+  if (o.status >= 400) {
+    const e = o.error ?? { code: 'error', message: 'failed' }
+    if (e.currentHash) reply.header('etag', etag(e.currentHash))
+    return reply.code(o.status).send({ error: e })
+  }
+  if (o.hash) reply.header('etag', etag(o.hash))
+  return reply.code(o.status).send({ [name]: o[name], hash: o.hash ?? null, versionId })
 }

@@ -14,7 +14,7 @@ import type { Environment, ItemOutcome } from '../environment.js'
 import { ApiError } from '../http-errors.js'
 import { itemPathFromUrl, itemPathRefusal } from '../item-paths.js'
 import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
-import { inOrder, parseBody, tokenName, triage } from './common.js'
+import { inOrder, parseBody, sendOutcome, tokenName, triage } from './common.js'
 
 export interface FilesRouteOptions {
   env: Environment
@@ -155,14 +155,14 @@ export async function filesRoutes(app: FastifyInstance, opts: FilesRouteOptions)
       const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), true)
       const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const res = await env.apply([{ path: p, content, expectedHash: expected }], [], tokenName(req))
-      return sendOutcome(reply, res.writes[0] as ItemOutcome, res.versionId)
+      return sendOutcome(reply, res.writes[0] as ItemOutcome, 'path', res.versionId)
     })
 
     raw.delete('/files/*', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
       const p = itemPathFromUrl(wildcard(req), env.filter())
       const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), false) as string
       const res = await env.apply([], [{ path: p, expectedHash: expected }], tokenName(req))
-      return sendOutcome(reply, res.deletes[0] as ItemOutcome, res.versionId)
+      return sendOutcome(reply, res.deletes[0] as ItemOutcome, 'path', res.versionId)
     })
   })
 }
@@ -176,12 +176,3 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v
 }
 
-function sendOutcome(reply: FastifyReply, o: ItemOutcome, versionId: string | null): FastifyReply {
-  if (o.status >= 400) {
-    const e = o.error ?? { code: 'error', message: 'failed' }
-    if (e.currentHash) reply.header('etag', etag(e.currentHash))
-    return reply.code(o.status).send({ error: e })
-  }
-  if (o.hash) reply.header('etag', etag(o.hash))
-  return reply.code(o.status).send({ path: o.path, hash: o.hash ?? null, versionId })
-}

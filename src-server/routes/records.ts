@@ -14,7 +14,7 @@ import type { Environment } from '../environment.js'
 import { ApiError } from '../http-errors.js'
 import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
 import { IDENTIFIER_RE, type RecordOutcome, type ServerRecords } from '../records.js'
-import { inOrder, parseBody, tokenName, triage } from './common.js'
+import { inOrder, parseBody, sendOutcome, tokenName, triage } from './common.js'
 
 export interface RecordsRouteOptions {
   env: Environment
@@ -79,15 +79,6 @@ function refusal(key: string, err: ApiError): RecordOutcome {
   return { key, status: err.statusCode, error: { code: err.code, message: err.message } }
 }
 
-function sendOutcome(reply: FastifyReply, o: RecordOutcome, versionId: string | null): FastifyReply {
-  if (o.status >= 400) {
-    const e = o.error ?? { code: 'error', message: 'failed' }
-    if (e.currentHash) reply.header('etag', etag(e.currentHash))
-    return reply.code(o.status).send({ error: e })
-  }
-  if (o.hash) reply.header('etag', etag(o.hash))
-  return reply.code(o.status).send({ key: o.key, hash: o.hash ?? null, versionId })
-}
 
 /** Registers the record routes (inside the `/v1` prefix). */
 export async function recordsRoutes(app: FastifyInstance, opts: RecordsRouteOptions): Promise<void> {
@@ -134,7 +125,7 @@ export async function recordsRoutes(app: FastifyInstance, opts: RecordsRouteOpti
     const data = dataSchema.safeParse(req.body)
     if (req.body === undefined || req.body === null || !data.success) throw new ApiError(400, 'invalid-request', 'The body must be the record\'s data: a JSON object of column values.')
     const res = await records.apply(spec, [{ key, data: data.data, expectedHash: expected }], [], tokenName(req))
-    return sendOutcome(reply, res.writes[0] as RecordOutcome, res.versionId)
+    return sendOutcome(reply, res.writes[0] as RecordOutcome, 'key', res.versionId)
   })
 
   app.delete('/tables/:table/records/:key', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
@@ -142,7 +133,7 @@ export async function recordsRoutes(app: FastifyInstance, opts: RecordsRouteOpti
     const key = keyParam(req)
     const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), false) as string
     const res = await records.apply(spec, [], [{ key, expectedHash: expected }], tokenName(req))
-    return sendOutcome(reply, res.deletes[0] as RecordOutcome, res.versionId)
+    return sendOutcome(reply, res.deletes[0] as RecordOutcome, 'key', res.versionId)
   })
 
   app.post('/tables/:table/records/write', { config: { scope: 'write' }, bodyLimit: opts.maxBatchBytes }, async (req: FastifyRequest) => {
