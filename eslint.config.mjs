@@ -14,6 +14,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: true }],
+      // A spread argument puts every item on the stack: past ~100k items it overflows (issue 7).
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.property.name=/^(push|unshift|splice|concat)$/] > SpreadElement", message: 'A spread argument overflows the stack on large lists: use appendAll (src-main/engine/arrays.ts) or a loop.' },
+        { selector: "CallExpression[callee.object.name='Math'] > SpreadElement", message: 'Math.max/min(...list) overflows the stack on large lists: use a loop.' },
+        { selector: "CallExpression[callee.property.name='fromCharCode'] > SpreadElement", message: 'String.fromCharCode(...list) overflows the stack on large lists: decode in chunks.' },
+      ],
     },
   },
   {

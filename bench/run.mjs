@@ -184,7 +184,7 @@ const fmtMB = (mb) => (mb == null ? '—' : mb.toFixed(0))
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)
 
 function table(header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, String(r[i]).length), h.length))
   const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |'
   return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n')
 }
@@ -375,7 +375,7 @@ async function main() {
         continue
       }
       const cell = {
-        ok: true, seconds: median(x.times), runs: x.times, warmup: x.warm, rssMB: x.rss.length ? Math.max(...x.rss) : null, inspect: x.inspect, line: x.last.line,
+        ok: true, seconds: median(x.times), runs: x.times, warmup: x.warm, rssMB: x.rss.length ? x.rss.reduce((a, b) => Math.max(a, b)) : null, inspect: x.inspect, line: x.last.line,
         serverRssMB: x.pair.server ? x.pair.server.peakRssMB() : undefined,
         serverCpuS: x.serverCpu.length ? median(x.serverCpu) : undefined,
       }

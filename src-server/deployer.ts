@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../src-main/engine/atomic.js'
 import { ApiError } from './http-errors.js'
 import { sortableId } from './ids.js'
 import type { ApiDeployment, DeploymentState } from '../src-shared/server-api.js'
+import { appendAll } from '../src-main/engine/arrays.js'
 
 /** The states of a deployment, in order. */
 export type { DeploymentState }
@@ -120,7 +121,7 @@ export class Deployer {
       const push = (chunk: Buffer): void => {
         const lines = (partial + chunk.toString('utf8')).split(/\r?\n/)
         partial = lines.pop() ?? ''
-        d.logTail.push(...lines)
+        appendAll(d.logTail, lines)
         if (d.logTail.length > this.tailLines) d.logTail.splice(0, d.logTail.length - this.tailLines)
       }
       let timedOut = false

@@ -151,11 +151,13 @@ export class Environment {
     return result
   }
 
-  /** Removes temp files an interrupted write left behind. Only at start-up: no write is running then. */
-  async sweepStaleTemps(): Promise<number> {
+  /**
+   * Removes temp files an interrupted write left behind: only SyncDesk's own, and only those
+   * whose writer is gone (another server on a shared folder may still be writing).
+   */
+  async sweepStaleTemps(): Promise<{ removed: number; kept: string[] }> {
     const { staleTemps } = await this.scan()
-    await this.store.sweepTemps(staleTemps)
-    return staleTemps.length
+    return this.store.sweepTemps(staleTemps)
   }
 
   /**

@@ -7,7 +7,7 @@
  * hidden or excluded (`.git/config`, `.syncdesk-server/tokens.json`), when it names a temp
  * file, and when the file type is not synced. Refusal reasons are stable codes for clients.
  */
-import { TEMP_MARKER } from '../src-main/engine/atomic.js'
+import { isTempName } from '../src-main/engine/atomic.js'
 import type { ScanFilter } from '../src-main/engine/filter.js'
 import { pathProblem } from '../src-main/engine/paths.js'
 import { ApiError } from './http-errors.js'
@@ -26,7 +26,7 @@ export function itemPathRefusal(p: unknown, filter: ScanFilter): ApiError | null
     }
   }
   const name = segments[segments.length - 1] as string
-  if (name.includes(TEMP_MARKER)) {
+  if (isTempName(name)) {
     return new ApiError(400, 'path-refused', `Refused path ${JSON.stringify(itemPath)}: the name is reserved for temp files.`)
   }
   if (!filter.includeFile(itemPath, name)) {

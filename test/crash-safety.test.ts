@@ -10,7 +10,8 @@ import { cleanupTemps, cli, cliAsync, ensureBuilt, prng, put, syncedTree, TEMP_M
 
 const FILES = 2000
 const ADDED = 400
-const TRIALS = Number(process.env.SYNCDESK_CRASH_TRIALS ?? 10)
+// 25 per direction: 50 kills of the CLI in all.
+const TRIALS = Number(process.env.SYNCDESK_CRASH_TRIALS ?? 25)
 const SEED = Number(process.env.SYNCDESK_SEED ?? 99)
 
 const pathOf = (i: number) => `d${i % 24}/s${i % 7}/f${i}.md`

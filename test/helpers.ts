@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url'
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const CLI = path.join(REPO, 'bin', 'syncdesk.cjs')
 export const TEMP_MARKER = '.syncdesk-tmp-'
+/** The exact form of SyncDesk's temp file names (src-main/engine/atomic.ts); a user's file may contain the marker. */
+export const TEMP_NAME = /^\.syncdesk-tmp-[0-9a-f]{8}-\d+-[0-9a-f]{12}\.tmp$/
 
 /** The CLI tests run the built bundle; say how to build it rather than racing other files to build it. */
 export function ensureBuilt(): void {
@@ -74,7 +76,7 @@ export function readTree(root: string, opts: TreeOptions = {}): Map<string, stri
     for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
       const r = rel ? `${rel}/${e.name}` : e.name
       if (!rel && opts.skipTop?.includes(e.name)) continue
-      if (opts.skipTemps && e.name.includes(TEMP_MARKER)) continue
+      if (opts.skipTemps && TEMP_NAME.test(e.name)) continue
       if (e.isSymbolicLink()) out.set(r, `-> ${fs.readlinkSync(path.join(abs, e.name))}`)
       else if (e.isDirectory()) walk(r)
       else if (e.isFile()) out.set(r, fs.readFileSync(path.join(abs, e.name), 'latin1'))

@@ -3,7 +3,7 @@
  * with random directions and conflict resolutions, checked against an independent model.
  *
  * Replay a failure with SYNCDESK_SEED=<seed> (the seed is in every failure message).
- * SYNCDESK_ROUNDS sets the rounds per seed (default 100).
+ * SYNCDESK_ROUNDS sets the rounds per seed (default 250: 1,000 rounds across the four seeds).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -17,12 +17,13 @@ import { cleanupTemps, del, itemPath, prng, put, readTree, sha, syncedTree, temp
 
 const DEFAULT_SEED = 20261122
 const envSeed = process.env.SYNCDESK_SEED ? Number(process.env.SYNCDESK_SEED) : undefined
-const SEEDS = envSeed !== undefined ? [envSeed] : [DEFAULT_SEED, 7, 4242]
-const ROUNDS = Number(process.env.SYNCDESK_ROUNDS ?? (envSeed !== undefined ? 300 : 100))
+const SEEDS = envSeed !== undefined ? [envSeed] : [DEFAULT_SEED, 7, 4242, 31337]
+const ROUNDS = Number(process.env.SYNCDESK_ROUNDS ?? (envSeed !== undefined ? 300 : 250))
 
 /** The synced paths the test plays with: nested folders, several default types. */
 const DIRS = ['', 'a', 'a/b', 'c/d/e', 'services/agents']
-const NAMES = ['f0.md', 'f1.yml', 'f2.py', 'f3.txt', 'f4.sql']
+// Among them a name at the 255-byte limit and one carrying the temp marker: ordinary items.
+const NAMES = ['f0.md', 'f1.yml', 'f2.py', 'f3.txt', 'f4.sql', `${'L'.repeat(252)}.md`, 'n.syncdesk-tmp-1-0123456789ab.md']
 const PATHS = DIRS.flatMap((d) => NAMES.map((n) => (d ? `${d}/${n}` : n)))
 /** Files that exist only locally and are never synced (type not synced, hidden folder). */
 const NOT_SYNCED = ['a/data.bin', '.hidden/h.md', 'node_modules/x/m.md']

@@ -18,6 +18,7 @@ import type { RemoteRecords } from '../remotes/remote.js'
 import { planTotals } from './plan.js'
 import type { BackupRun } from './backups.js'
 import { sha256 } from './atomic.js'
+import { appendAll } from './arrays.js'
 
 export interface ItemProblem {
   /** The item: a path, or `table/key` for a record. */
@@ -197,10 +198,11 @@ async function applyRecords(plan: Plan, ctx: ApplyContext, result: ApplyResult, 
           const collected: RecordResult[] = []
           for (const part of chunk(group, 500)) {
             const expected = (a: RecordAction) => (local ? a.localHash : a.remoteHash)
-            collected.push(
-              ...(op.startsWith('write')
+            appendAll(
+              collected,
+              op.startsWith('write')
                 ? await side.write(table, part.map((a) => ({ key: a.key, data: a.data ?? {}, expectedHash: expected(a) })))
-                : await side.delete(table, part.map((a) => ({ key: a.key, expectedHash: expected(a) as string })))),
+                : await side.delete(table, part.map((a) => ({ key: a.key, expectedHash: expected(a) as string }))),
             )
           }
           results = collected

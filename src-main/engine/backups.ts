@@ -4,11 +4,10 @@
  * "undo last pull" (`syncdesk backups restore RUN`) can put it back.
  */
 import fs from 'node:fs'
-import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type { RecordData } from '../../src-shared/sync-types.js'
 import { writeFileAtomic } from './atomic.js'
-import type { BackupHook, DirStore } from './dir-store.js'
+import { DirStore, type BackupHook } from './dir-store.js'
 import { SyncDeskError } from './errors.js'
 import { pathProblem } from './paths.js'
 import type { RecordStore, TableSpec } from './records/record-store.js'
@@ -180,7 +179,8 @@ export async function restoreBackup(
     }
     let content: Buffer
     try {
-      content = await fsp.readFile(path.join(dir, 'files', ...c.path.split('/')))
+      // Read as an item of the backup's own tree: no symlink in it is ever followed.
+      content = await new DirStore(path.join(dir, 'files')).read(c.path)
     } catch {
       result.left.push({ path: c.path, reason: 'its backup copy is missing' })
       continue

@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { TEMP_MARKER, fsyncDir, tempPathFor } from './atomic.js'
+import { fsyncDir, isAbandonedTemp, isTempName, removeTempQuietly, tempPathFor } from './atomic.js'
 import { mapLimit } from './concurrency.js'
 import { FastCheckCache } from './fast-check-cache.js'
 import { describeError } from './errors.js'
@@ -37,7 +37,7 @@ export interface ScanSkip {
 export interface ScanResult {
   files: Manifest
   skipped: ScanSkip[]
-  /** Leftover temp files of an interrupted run (absolute paths). */
+  /** Temp files SyncDesk made, found in the tree (absolute paths); a sweep removes the abandoned ones. */
   staleTemps: string[]
 }
 
@@ -90,7 +90,7 @@ export class DirStore {
   /** The absolute path of an item; throws on an invalid item path. */
   abs(itemPath: string): string {
     const problem = pathProblem(itemPath)
-    if (problem) throw new Error(`refused path ${JSON.stringify(itemPath)}: ${problem}`)
+    if (problem) throw new RefusedError(`Refused path ${JSON.stringify(itemPath)}: ${problem}`)
     return path.join(this.root, ...itemPath.split('/'))
   }
 
@@ -135,7 +135,7 @@ export class DirStore {
         const raw = entry.name
         const name = ASCII_NAME.test(raw) ? raw : raw.normalize('NFC')
         const rel = relDir ? `${relDir}/${name}` : name
-        if (entry.isFile() && name.includes(TEMP_MARKER)) {
+        if (entry.isFile() && isTempName(raw)) {
           staleTemps.push(absDir + path.sep + raw)
           continue
         }
@@ -193,9 +193,27 @@ export class DirStore {
     if (this.cacheFile) await this.cache.save(this.cacheFile)
   }
 
-  /** Removes temp files left by an interrupted run. Call only while holding the writer lock. */
-  async sweepTemps(temps: readonly string[]): Promise<void> {
-    await mapLimit(temps, this.concurrency, (t) => fsp.rm(t, { force: true }))
+  /**
+   * Removes temp files an interrupted run left, and only those: a file is removed when it has
+   * SyncDesk's temp name and its writer is gone (isAbandonedTemp). Returns how many were
+   * removed and the ones left because their writer may still be at work.
+   */
+  async sweepTemps(temps: readonly string[]): Promise<{ removed: number; kept: string[] }> {
+    const kept: string[] = []
+    let removed = 0
+    await mapLimit(temps, this.concurrency, async (t) => {
+      if (!isAbandonedTemp(t)) {
+        kept.push(t)
+        return
+      }
+      try {
+        await fsp.rm(t, { force: true })
+        removed++
+      } catch {
+        kept.push(t)
+      }
+    })
+    return { removed, kept }
   }
 
   /** Reads one file's content, refusing anything that is not a regular file under the root. */
@@ -246,6 +264,7 @@ export class DirStore {
     const dirsToSync = new Set<string>()
     const checked = new Set<string>()
 
+    // Every failure below belongs to its item: the rest of the batch goes on.
     await mapLimit(reqs, this.concurrency, async (req, i) => {
       let fd: number | null = null
       let tmp: string | null = null
@@ -258,10 +277,10 @@ export class DirStore {
         await fsyncFd(fd)
         temps[i] = tmp
       } catch (err) {
-        if (tmp) fs.rmSync(tmp, { force: true })
         results[i] = failure(req.path, err)
       } finally {
-        if (fd !== null) fs.closeSync(fd)
+        if (fd !== null) closeQuietly(fd)
+        if (tmp && !temps[i]) removeTempQuietly(tmp)
       }
     })
 
@@ -269,12 +288,12 @@ export class DirStore {
       const tmp = temps[i]
       const req = reqs[i] as WriteRequest
       if (!tmp) continue
-      const abs = this.abs(req.path)
       try {
+        const abs = this.abs(req.path)
         const current = this.currentHashSync(req.path)
         if (current !== req.expectedHash) {
           results[i] = { path: req.path, ok: false, reason: 'stale', message: `${req.path} changed since the plan was made` }
-          fs.rmSync(tmp, { force: true })
+          removeTempQuietly(tmp)
           continue
         }
         if (current !== null && backup) await backup(req.path, abs)
@@ -285,7 +304,7 @@ export class DirStore {
         dirsToSync.add(path.dirname(abs))
         results[i] = { path: req.path, ok: true, hash }
       } catch (err) {
-        fs.rmSync(tmp, { force: true })
+        removeTempQuietly(tmp)
         results[i] = failure(req.path, err)
       }
     }
@@ -391,6 +410,14 @@ function lstatOrNull(abs: string): fs.Stats | null {
 function writeAll(fd: number, data: Uint8Array): void {
   let off = 0
   while (off < data.byteLength) off += fs.writeSync(fd, data, off, data.byteLength - off)
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd)
+  } catch {
+    // The data was flushed (or the item already failed); a failed close changes neither.
+  }
 }
 
 function fsyncFd(fd: number): Promise<void> {

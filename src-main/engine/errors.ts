@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'keychain'
   | 'cancelled'
   | 'not-found'
+  | 'state-unsafe'
 
 /** Exit codes of the CLI, documented in the README. */
 export const EXIT = { ok: 0, error: 1, usage: 2, stopped: 3 } as const

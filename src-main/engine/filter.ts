@@ -5,6 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import ignore, { type Ignore } from 'ignore'
+import { isTempName } from './atomic.js'
 
 /** File types synced by default (those `mage-agent` users know). */
 export const DEFAULT_EXTENSIONS = ['.py', '.sql', '.r', '.yaml', '.yml', '.md', '.txt'] as const
@@ -46,6 +47,7 @@ export function createFilter(opts: FilterSpec = {}): ScanFilter {
       return !ig || !ig.ignores(`${relPath}/`)
     },
     includeFile(relPath, name) {
+      if (isTempName(name)) return false
       const dot = name.lastIndexOf('.')
       if (dot <= 0 && !name.startsWith('.')) return false
       if (dot < 0) return false

@@ -7,7 +7,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { TEMP_MARKER } from './atomic.js'
+import { isAbandonedTemp } from './atomic.js'
+import { ensureStateDir } from './state-dir.js'
 import { SyncDeskError } from './errors.js'
 
 interface LockOwner {
@@ -74,7 +75,7 @@ function createLockFile(file: string, owner: LockOwner): boolean {
 /** Takes the project's writer lock or throws a 'locked' error naming the owner. */
 export function acquireLock(stateDir: string, command?: string): Lock {
   const file = path.join(stateDir, 'lock')
-  fs.mkdirSync(stateDir, { recursive: true })
+  ensureStateDir(stateDir)
   const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command }
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createLockFile(file, me)) {
@@ -127,7 +128,7 @@ export function sweepStateTemps(stateDir: string): void {
     for (const name of names) {
       const lockTemp = /^lock\.(\d+)\.tmp$/.exec(name)
       const gone = lockTemp && ownerIsGone({ pid: Number(lockTemp[1]), host: os.hostname(), startedAt: '' })
-      if (name.includes(TEMP_MARKER) || gone) {
+      if (gone || isAbandonedTemp(path.join(dir, name))) {
         fs.rmSync(path.join(dir, name), { force: true })
       }
     }

@@ -14,12 +14,31 @@ describe('pathProblem', () => {
     ['./a.yml', '"." segment'],
     ['cafe\u0301.md', 'NFC'],
     ['a\nb.md', 'control character'],
+    ['a\x1b[2J.md', 'control character'],
+    ['a\x7f.md', 'control character'],
+    ['a\u0085.md', 'control character'],
+    ['a\u009b.md', 'control character'],
+    ['evil\u202egpj.md', 'bidirectional'],
+    ['a\u2066b.md', 'bidirectional'],
+    ['a\u061cb.md', 'bidirectional'],
+    ['a\u200fb.md', 'bidirectional'],
+    ['a\u2028b.md', 'separator'],
+    ['a\u2029b.md', 'separator'],
+    [`${'n'.repeat(253)}.md`, 'more than the 255'],
+    [`dir/${'é'.repeat(127)}.md`, 'more than the 255'],
+    [`${'d'.repeat(200)}/`.repeat(20) + 'x.md', 'longer than'],
   ])('refuses %j (%s)', (p, why) => {
     expect(pathProblem(p)).toContain(why)
   })
 
   it('accepts ordinary relative paths', () => {
     for (const p of ['a.yml', 'services/agents/a.yml', 'café.md', 'with space/x.py', '..hidden-ish.md']) expect(pathProblem(p)).toBeNull()
+  })
+
+  it('accepts names up to exactly 255 bytes, in ASCII and in multi-byte UTF-8', () => {
+    expect(pathProblem(`${'n'.repeat(252)}.md`)).toBeNull()
+    expect(pathProblem(`a/${'é'.repeat(126)}.md`)).toBeNull()
+    expect(pathProblem(`${'d'.repeat(255)}/${'f'.repeat(252)}.md`)).toBeNull()
   })
 
   it('keeps resolved paths inside the root', () => {

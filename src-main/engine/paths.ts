@@ -2,31 +2,61 @@
  * Item paths: checked before any filesystem call (DESIGN.md safety rule 6).
  *
  * An item path is POSIX, relative, NFC-normalized, with no empty, `.` or `..` segment, no
- * backslash, no NUL and no drive letter. Anything else is refused with a reason.
+ * backslash, no NUL, no control, bidirectional or separator character, no drive letter, no name
+ * longer than a filesystem holds. Anything else is refused with a reason, before any write.
  */
 import path from 'node:path'
 import { SyncDeskError } from './errors.js'
 
-/** Why a path is refused, or null when it is a valid item path. */
 /** Printable ASCII segments (no `\`), none of them `.` or `..`: the common case, checked at once. */
 const PLAIN_PATH = /^(?!\.\.?(?:\/|$))[\x20-\x2e\x30-\x5b\x5d-\x7e]+(?:\/(?!\.\.?(?:\/|$))[\x20-\x2e\x30-\x5b\x5d-\x7e]+)*$/
 
+/** The longest file or folder name the common filesystems hold (ext4, APFS, NTFS: 255 bytes or fewer). */
+export const MAX_NAME_BYTES = 255
+
+/** The longest item path, in UTF-8 bytes (Linux's PATH_MAX, less room for the project's own folder). */
+export const MAX_PATH_BYTES = 3840
+
+/**
+ * Characters no item path may hold: C0 controls, DEL, C1 controls, bidirectional controls
+ * (they make a name read differently from what it is) and the line and paragraph separators
+ * (they break a name across lines). API.md promises these are refused.
+ */
+// eslint-disable-next-line no-control-regex
+const REFUSED_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/
+
+/** Why a path is refused, or null when it is a valid item path. */
 export function pathProblem(p: unknown): string | null {
-  if (typeof p === 'string' && p.length <= 4096 && PLAIN_PATH.test(p) && !/^[a-zA-Z]:/.test(p)) return null
+  if (typeof p === 'string' && p.length <= MAX_NAME_BYTES && PLAIN_PATH.test(p) && !/^[a-zA-Z]:/.test(p)) return null
   if (typeof p !== 'string' || p.length === 0) return 'the path is empty'
-  if (p.length > 4096) return 'the path is too long'
+  if (p.length > MAX_PATH_BYTES || Buffer.byteLength(p) > MAX_PATH_BYTES) return `the path is longer than ${MAX_PATH_BYTES} bytes`
   if (p.includes('\0')) return 'the path contains a NUL character'
   if (p.includes('\\')) return 'the path contains a backslash'
   if (p.startsWith('/')) return 'the path is absolute'
   if (/^[a-zA-Z]:/.test(p)) return 'the path starts with a drive letter'
   if (p.normalize('NFC') !== p) return 'the path is not NFC-normalized'
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f]/.test(p)) return 'the path contains a control character'
+  const bad = REFUSED_CHARACTER.exec(p)
+  if (bad) return `the path contains ${characterKind(bad[0])} (${codePointName(bad[0])})`
   for (const segment of p.split('/')) {
     if (segment === '') return 'the path has an empty segment'
     if (segment === '.' || segment === '..') return `the path has a "${segment}" segment`
+    if (segment.length > MAX_NAME_BYTES / 3 && Buffer.byteLength(segment) > MAX_NAME_BYTES) {
+      return `a name in the path is ${Buffer.byteLength(segment)} bytes long, more than the ${MAX_NAME_BYTES} a filesystem holds`
+    }
   }
   return null
+}
+
+function characterKind(ch: string): string {
+  const c = ch.codePointAt(0) ?? 0
+  if (c <= 0x9f) return 'a control character'
+  if (c === 0x2028 || c === 0x2029) return 'a line or paragraph separator'
+  return 'a bidirectional control character'
+}
+
+/** `U+001B` style name of a character, for messages (never the raw character). */
+function codePointName(ch: string): string {
+  return `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
 }
 
 /** Throws a clear error unless `p` is a valid item path. */

@@ -17,6 +17,7 @@ import type {
 } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
 import { mergeFields, recordHash } from './records/canonical.js'
+import { appendAll } from './arrays.js'
 
 export type ActionOp = 'write-local' | 'delete-local' | 'write-remote' | 'delete-remote'
 export type ActionWhy = 'remote_to_local' | 'local_to_remote' | 'keep-local' | 'keep-remote' | 'merge'
@@ -220,9 +221,9 @@ export function planTotals(plan: Plan): { items: number; bytes: number; toLocal:
   return { items: plan.actions.length, bytes, toLocal, toRemote, deletesLocal, deletesRemote }
 }
 
-/** Merges per-kind category maps into one status, each category sorted by label. */
-export function mergeStatus(...parts: CategoryMap<StatusEntry>[]): SyncStatus {
+/** Merges per-kind category maps into one status: each category is the parts' entries, in the parts' order. */
+export function mergeStatus(parts: readonly CategoryMap<StatusEntry>[]): SyncStatus {
   const out: SyncStatus = { remote_to_local: [], local_to_remote: [], conflicts: [], in_sync: [] }
-  for (const part of parts) for (const k of Object.keys(out) as (keyof SyncStatus)[]) out[k].push(...part[k])
+  for (const part of parts) for (const k of Object.keys(out) as (keyof SyncStatus)[]) appendAll(out[k], part[k])
   return out
 }

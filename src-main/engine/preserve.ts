@@ -17,7 +17,7 @@ export function preserveInto(dir: string): BackupHook {
     const target = path.join(dir, ...itemPath.split('/'))
     const parent = path.dirname(target)
     if (!made.has(parent)) {
-      fs.mkdirSync(parent, { recursive: true })
+      fs.mkdirSync(parent, { recursive: true, mode: 0o700 })
       made.add(parent)
     }
     fs.rmSync(target, { force: true })

@@ -12,6 +12,7 @@ import * as z from 'zod/mini'
 import { writeFileAtomic } from './atomic.js'
 import { SyncDeskError } from './errors.js'
 import { createFilter, readIgnoreRules, type ScanFilter } from './filter.js'
+import { checkStateDir, ensureStateDir } from './state-dir.js'
 
 export const STATE_DIR = '.syncdesk'
 
@@ -117,8 +118,10 @@ export class Project {
 /** Makes `.syncdesk/` in a project directory; an existing project is left as it is. */
 export async function initProject(dir: string): Promise<{ project: Project; created: boolean }> {
   const abs = path.resolve(dir)
+  checkStateDir(path.join(abs, STATE_DIR))
   if (fs.existsSync(path.join(abs, STATE_DIR, 'config.json'))) return { project: openProject(abs), created: false }
   fs.mkdirSync(abs, { recursive: true })
+  ensureStateDir(path.join(abs, STATE_DIR))
   const project = new Project(abs, configSchema.parse({ version: 1, projectId: crypto.randomUUID() }))
   await project.save()
   // Keep SyncDesk's own data out of the user's git repository.
@@ -130,6 +133,7 @@ export async function initProject(dir: string): Promise<{ project: Project; crea
 export function openProject(dir: string): Project {
   const abs = path.resolve(dir)
   const file = path.join(abs, STATE_DIR, 'config.json')
+  checkStateDir(path.join(abs, STATE_DIR))
   let text: string
   try {
     text = fs.readFileSync(file, 'utf8')

@@ -52,6 +52,7 @@ function onlyKind(plan: Plan, kind: 'file' | 'record'): Plan {
   return { ...plan, actions: plan.actions.filter((a) => a.kind === kind) }
 }
 import type { Project } from './project.js'
+import { appendAll } from './arrays.js'
 
 export interface StatusReport {
   env: string
@@ -117,7 +118,7 @@ async function gather(project: Project, remote: Remote, opts: EngineOptions & { 
     scope === 'records' ? null : gatherFiles(project, remote, local, baseline, opts, warnings),
     scope === 'files' ? null : gatherRecords(project, remote, baseline, opts, warnings, scope === 'records'),
   ])
-  const status = mergeStatus(files?.status ?? emptyStatus(), recs?.status ?? emptyStatus())
+  const status = mergeStatus([files?.status ?? emptyStatus(), recs?.status ?? emptyStatus()])
   return {
     report: {
       env: remote.envName,
@@ -153,6 +154,18 @@ async function gatherFiles(project: Project, remote: Remote, local: DirStore, ba
     const problem = pathProblem(p)
     if (problem) refused.push({ side: 'remote', path: p, reason: `refused: ${problem}` })
     if (problem || !pathPassesFilter(filter, p)) remoteFiles.delete(p)
+  }
+  // Nor is the sync state: an entry whose path would be refused is dropped (the next writing
+  // run saves the state without it), never shown as an item.
+  const dropped: string[] = []
+  for (const p of baseline.files.keys()) {
+    if (pathProblem(p)) {
+      dropped.push(p)
+      baseline.files.delete(p)
+    }
+  }
+  if (dropped.length) {
+    warnings.push(`Dropped ${dropped.length} entr${dropped.length === 1 ? 'y' : 'ies'} with a refused path from the sync state with ${remote.envName} (first: ${JSON.stringify(dropped[0])}).`)
   }
   const skipped: SkippedItem[] = [
     ...localScan.skipped.map((s) => ({ side: 'local' as const, ...s })),
@@ -209,7 +222,7 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
     local: (t, k) => localRows.get(t)?.get(k)?.data ?? null,
     remote: (t, k) => remoteRows.get(t)?.get(k)?.data ?? null,
   }
-  return { status: mergeStatus(...parts), localRecords, remoteRecords, lookup, counts }
+  return { status: mergeStatus(parts), localRecords, remoteRecords, lookup, counts }
 }
 
 /** What changed where, in the four categories. Changes nothing but caches. */
@@ -271,7 +284,10 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
         'Use "syncdesk pull" to bring an existing project up to date, or clone into a new directory.',
       )
     }
-    if (lock && g.localScan?.staleTemps.length) await g.local.sweepTemps(g.localScan.staleTemps)
+    if (lock && g.localScan?.staleTemps.length) {
+      const { kept } = await g.local.sweepTemps(g.localScan.staleTemps)
+      if (kept.length) g.report.warnings.push(`Left ${kept.length} temp file(s) in the project whose writer may still be running (first: ${kept[0]}); they are removed once it is gone.`)
+    }
 
     const plan = await planFor(g, req)
     // The guard looks at files and records apart: an empty database must not hide behind many files.
@@ -321,9 +337,9 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       const again = await applyPlan(replan, contextOf(g, backup))
       const r = report.result
       r.problems = [...r.problems.filter((p) => !(p.reason === 'stale' && stale.has(p.path))), ...again.problems]
-      r.done.push(...again.done)
+      appendAll(r.done, again.done)
       r.cancelled ||= again.cancelled
-      report.plan.conflictsLeft.push(...replan.conflictsLeft)
+      appendAll(report.plan.conflictsLeft, replan.conflictsLeft)
       report.replanned = [...stale].sort()
       recorded = () => true
     }
@@ -355,6 +371,6 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     await attempt('Could not save the scan cache', async () => g?.local.saveCache())
     await attempt('Could not close the local database', async () => g?.localRecords?.close())
     lock?.release()
-    if (finishing.length && outcome) outcome.errors.push(...finishing)
+    if (finishing.length && outcome) appendAll(outcome.errors, finishing)
   }
 }

@@ -6,7 +6,6 @@
 import path from 'node:path'
 import { DirStore } from '../engine/dir-store.js'
 import { scanDirectory } from '../engine/scan-worker.js'
-import { isAbandonedTemp } from '../engine/atomic.js'
 import type { ScanFilter } from '../engine/filter.js'
 import { mapLimit } from '../engine/concurrency.js'
 import { preserveInto, newRunId } from '../engine/preserve.js'
@@ -42,7 +41,7 @@ export class FolderRemote implements Remote {
   async scan(filter: ScanFilter, opts: RemoteCallOptions = {}): Promise<RemoteScan> {
     const { files, skipped, staleTemps } = await scanDirectory(this.store, this.cacheFile, filter, opts.signal)
     // Other writers may share this folder: only temp files of writers that are gone are removed.
-    await this.store.sweepTemps(staleTemps.filter((t) => isAbandonedTemp(t)))
+    await this.store.sweepTemps(staleTemps)
     return { files, skipped }
   }
 

@@ -19,6 +19,7 @@ import type { ScanFilter } from '../engine/filter.js'
 import { recordHash } from '../engine/records/canonical.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from '../engine/records/record-store.js'
 import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from './remote.js'
+import { appendAll } from '../engine/arrays.js'
 
 export interface ServerRemoteOptions {
   /** Most items in one batch request (default 500). */
@@ -265,7 +266,7 @@ export class ServerRemote implements Remote {
         return failureOf(d.path, o)
       })
     }, opts.signal)
-    for (const p of parts) if (p) results.push(...p)
+    for (const p of parts) if (p) appendAll(results, p)
     this.throwIfAborted(opts.signal)
     return results
   }

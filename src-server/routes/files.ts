@@ -15,6 +15,7 @@ import { ApiError } from '../http-errors.js'
 import { itemPathFromUrl, itemPathRefusal } from '../item-paths.js'
 import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
 import { inOrder, parseBody, sendOutcome, tokenName, triage } from './common.js'
+import { appendAll } from '../../src-main/engine/arrays.js'
 
 export interface FilesRouteOptions {
   env: Environment
@@ -78,7 +79,7 @@ export async function filesRoutes(app: FastifyInstance, opts: FilesRouteOptions)
     for (let i = 0; i < paths.length; i++) {
       const p = paths[i] as string
       if (bytes >= opts.maxReadBytes && items.length > 0) {
-        rest.push(...paths.slice(i))
+        appendAll(rest, paths.slice(i))
         break
       }
       const refused = itemPathRefusal(p, filter)
