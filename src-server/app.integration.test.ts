@@ -154,7 +154,7 @@ describe('environment server: refusals', () => {
       '/v1/files/.syncdesk-server/status.md',
       '/v1/files/node_modules/x.md',
       '/v1/files/docs/__pycache__/x.py',
-      '/v1/files/docs/.a.md.syncdesk-tmp-0123456789ab.md',
+      '/v1/files/docs/.syncdesk-tmp-0123abcd-42-0123456789ab.tmp',
       '/v1/files/%E0%A4%A.md',
     ]
 
