@@ -249,5 +249,5 @@ program
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`syncdesk-server: ${failureLine(err)}\n`)
-  process.exit(err instanceof SyncDeskError ? err.exitCode : 1)
+  process.exit(err instanceof SyncDeskError && err.code === 'usage' ? 2 : 1)
 })

@@ -45,3 +45,29 @@ export interface ApiRecordVersion {
   at: string
   by: string
 }
+
+/** One file of the manifest, as `GET /v1/files` lists it. */
+export interface ApiManifestEntry {
+  path: string
+  /** sha256 of the content, lower-case hex. */
+  hash: string
+  size: number
+  mtimeMs: number
+}
+
+/** A file the environment has but does not sync (a symbolic link, an unreadable file), and why. */
+export interface ApiSkippedFile {
+  path: string
+  reason: string
+}
+
+/**
+ * `GET /v1/files`: every synced file, sorted by path.
+ *
+ * The answer carries `ETag: "<manifestVersion>"`; a client that sends it back in
+ * `If-None-Match` gets `304 Not Modified` and no body while the manifest is unchanged.
+ */
+export interface ApiManifest {
+  files: ApiManifestEntry[]
+  skipped: ApiSkippedFile[]
+}

@@ -1,8 +1,13 @@
 /**
  * Plain-words output of the CLI: status tables, run summaries, progress.
+ *
+ * Every name and message printed here may come from a hostile environment, so each goes
+ * through displayName or displayText: no control or bidirectional character reaches the
+ * terminal raw.
  */
 import type { SideChange, StatusEntry, SyncProgress, SyncStatus } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
+import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
 import type { DeploymentInfo, EnvironmentInfo } from '../remotes/remote.js'
 import type { Action } from '../engine/plan.js'
@@ -30,7 +35,7 @@ function sideWord(change: SideChange, where: string): string {
   return `unchanged ${where}`
 }
 
-/** What happened to an entry, in words. */
+/** What happened to an entry, in words; `env` is printed as given (escape it first). */
 export function describeEntry(e: StatusEntry, env: string): string {
   const local = e.local
   const remote = e.remote
@@ -51,19 +56,22 @@ const HEADINGS: Record<keyof SyncStatus, (env: string) => string> = {
 /** The human status table, grouped by category. */
 export function formatStatus(r: StatusReport, opts: { all?: boolean } = {}): string {
   const lines: string[] = []
-  lines.push(`Environment ${r.env} (${r.remote})`)
+  const env = displayName(r.env)
+  lines.push(`Environment ${env} (${displayText(r.remote)})`)
   if (!r.baselineExisted) lines.push('No earlier sync with this environment: items on both sides are compared as on a first sync.')
   for (const key of ['remote_to_local', 'local_to_remote', 'conflicts', 'in_sync'] as const) {
     const entries = r.status[key]
     lines.push('')
-    lines.push(`${HEADINGS[key](r.env)}: ${entries.length}`)
+    lines.push(`${HEADINGS[key](env)}: ${entries.length}`)
     if (key === 'in_sync' && !opts.all) continue
     const shown = opts.all ? entries : entries.slice(0, 200)
-    const width = Math.min(40, Math.max(0, ...shown.map((e) => describeEntry(e, r.env).length)))
+    let width = 0
+    for (const e of shown) width = Math.max(width, describeEntry(e, env).length)
+    width = Math.min(40, width)
     for (const e of shown) {
-      let line = `  ${describeEntry(e, r.env).padEnd(width)}  ${itemLabel(e)}`
-      if (key === 'conflicts' && e.kind === 'file') line += `   (local ${formatTime(e.localMtimeMs)}, ${r.env} ${formatTime(e.remoteMtimeMs)})`
-      if (e.kind === 'record' && e.fields.length) line += `   fields: ${e.fields.join(', ')}${e.mergeable ? ' (different fields: can be merged)' : ''}`
+      let line = `  ${describeEntry(e, env).padEnd(width)}  ${displayName(itemLabel(e))}`
+      if (key === 'conflicts' && e.kind === 'file') line += `   (local ${formatTime(e.localMtimeMs)}, ${env} ${formatTime(e.remoteMtimeMs)})`
+      if (e.kind === 'record' && e.fields.length) line += `   fields: ${fieldList(e.fields)}${e.mergeable ? ' (different fields: can be merged)' : ''}`
       lines.push(line)
     }
     if (shown.length < entries.length) lines.push(`  … and ${entries.length - shown.length} more (use --all, or --format json)`)
@@ -71,14 +79,19 @@ export function formatStatus(r: StatusReport, opts: { all?: boolean } = {}): str
   if (r.skipped.length) {
     lines.push('')
     lines.push(`Not synced: ${r.skipped.length}`)
-    for (const s of r.skipped.slice(0, 50)) lines.push(`  ${s.side.padEnd(6)}  ${s.path}: ${s.reason}`)
+    for (const s of r.skipped.slice(0, 50)) lines.push(`  ${s.side.padEnd(6)}  ${displayName(s.path)}: ${displayText(s.reason)}`)
   }
   return lines.join('\n')
 }
 
-/** The display name of an action's item. */
+/** The display name of an action's item (raw: escape it before printing). */
 export function actionLabel(a: Action): string {
   return a.kind === 'file' ? a.path : `${a.table}/${a.key}`
+}
+
+/** Record field names, escaped, comma-separated. */
+function fieldList(fields: readonly string[]): string {
+  return fields.map(displayName).join(', ')
 }
 
 function opWords(op: Action['op'], env: string): string {
@@ -92,12 +105,12 @@ function opWords(op: Action['op'], env: string): string {
 export function formatRun(r: RunReport): string {
   const lines: string[] = []
   const t = planTotals(r.plan)
-  const env = r.env
+  const env = displayName(r.env)
   if (r.dryRun) {
     lines.push(`Dry run of ${r.direction} with ${env}: nothing was changed.`)
     if (r.plan.actions.length === 0) lines.push('Nothing to transfer.')
     const width = 10 + env.length
-    for (const a of r.plan.actions) lines.push(`  would ${opWords(a.op, env).padEnd(width)}  ${actionLabel(a)}${a.why === 'merge' ? ' (field-level merge)' : ''}`)
+    for (const a of r.plan.actions) lines.push(`  would ${opWords(a.op, env).padEnd(width)}  ${displayName(actionLabel(a))}${a.why === 'merge' ? ' (field-level merge)' : ''}`)
     if (r.plan.baselineUpdates.length) lines.push(`  would record ${r.plan.baselineUpdates.length} items as in sync (already equal on both sides)`)
   } else {
     const res = r.result
@@ -114,9 +127,9 @@ export function formatRun(r: RunReport): string {
     if (r.backupRunId && r.backedUp > 0) lines.push(`The ${r.backedUp} local item(s) this run replaced or deleted are backed up; to undo its local changes: syncdesk backups restore ${r.backupRunId}`)
     else if (r.backupRunId) lines.push(`To undo this run's local changes: syncdesk backups restore ${r.backupRunId}`)
     if (res?.cancelled) lines.push(`Cancelled: ${t.items - done.length - res.problems.length} items were not started; what was done is recorded.`)
-    if (r.replanned.length) lines.push(`${r.replanned.length} item(s) changed while the run went and were planned again from a fresh look: ${r.replanned.slice(0, 10).join(', ')}${r.replanned.length > 10 ? ', …' : ''}`)
+    if (r.replanned.length) lines.push(`${r.replanned.length} item(s) changed while the run went and were planned again from a fresh look: ${r.replanned.slice(0, 10).map(displayName).join(', ')}${r.replanned.length > 10 ? ', …' : ''}`)
     const problems = res?.problems ?? []
-    for (const p of problems.slice(0, 20)) lines.push(`  ${p.reason === 'stale' ? 'left alone (changed meanwhile)' : 'failed'}: ${p.message}`)
+    for (const p of problems.slice(0, 20)) lines.push(`  ${p.reason === 'stale' ? 'left alone (changed meanwhile)' : 'failed'}: ${displayText(p.message)}`)
     if (problems.length > 20) lines.push(`  … and ${problems.length - 20} more (--format json lists them all)`)
   }
   if (r.plan.notCarried.length) {
@@ -125,13 +138,13 @@ export function formatRun(r: RunReport): string {
   }
   if (r.plan.conflictsLeft.length) {
     lines.push(`${r.plan.conflictsLeft.length} conflict(s) left as they are (both sides changed):`)
-    for (const e of r.plan.conflictsLeft.slice(0, 50)) lines.push(`  ${itemLabel(e)}  (${describeEntry(e, env)}${e.kind === 'record' && e.fields.length ? `; fields ${e.fields.join(', ')}` : ''})`)
+    for (const e of r.plan.conflictsLeft.slice(0, 50)) lines.push(`  ${displayName(itemLabel(e))}  (${describeEntry(e, env)}${e.kind === 'record' && e.fields.length ? `; fields ${fieldList(e.fields)}` : ''})`)
     if (r.direction === 'pull') lines.push(`Resolve them with "syncdesk sync --env ${env}", or take ${env}'s version with --overwrite-local (your versions are backed up).`)
     else if (r.direction === 'push') lines.push(`Resolve them with "syncdesk sync --env ${env}", or replace ${env}'s version with --overwrite-remote.`)
     else lines.push(`Resolve them with "syncdesk sync --env ${env} --resolve local|remote", or answer the prompt on a terminal.`)
   }
-  for (const w of r.warnings) lines.push(`Warning: ${w}`)
-  for (const e of r.errors) lines.push(`Error: ${e}`)
+  for (const w of r.warnings) lines.push(`Warning: ${displayText(w)}`)
+  for (const e of r.errors) lines.push(`Error: ${displayText(e)}`)
   if (r.errors.length) lines.push('Every file already transferred is whole and the next run recognises it; fix the problem (free some space?) and run again.')
   return lines.join('\n')
 }
@@ -165,14 +178,22 @@ export function progressPrinter(stream: NodeJS.WriteStream, label: string): { up
 export function formatSummaryLine(r: StatusReport, info: EnvironmentInfo | null): string {
   const s = r.status
   const last = r.lastSyncAt ? formatTime(Date.parse(r.lastSyncAt)) : 'never'
-  const deployment = info?.deployment ? `; deployment ${info.deployment.state}${info.deployment.finishedAt ? ` ${formatTime(Date.parse(info.deployment.finishedAt))}` : ''}` : ''
-  return `${r.env}: last sync ${last}; ${s.remote_to_local.length} to pull, ${s.local_to_remote.length} to push, ${s.conflicts.length} conflicts, ${s.in_sync.length} in sync${deployment}`
+  const deployment = info?.deployment ? `; deployment ${displayText(String(info.deployment.state))}${info.deployment.finishedAt ? ` ${formatTime(Date.parse(info.deployment.finishedAt))}` : ''}` : ''
+  return `${displayName(r.env)}: last sync ${last}; ${s.remote_to_local.length} to pull, ${s.local_to_remote.length} to push, ${s.conflicts.length} conflicts, ${s.in_sync.length} in sync${deployment}`
 }
 
-/** A deployment's outcome; the log tail when it failed. */
+/**
+ * A deployment's outcome; the log tail when it failed.
+ *
+ * The environment server wrote all of it (its log may well hold colour codes), so every
+ * field and line is escaped; String() because a server's JSON is not checked field by field.
+ */
 export function formatDeployment(env: string, d: DeploymentInfo): string {
   const when = d.finishedAt ?? d.startedAt ?? d.queuedAt
-  const lines = [`Deployment ${d.id} of ${env}: ${d.state}${when ? ` (${formatTime(Date.parse(when))})` : ''}${d.exitCode != null ? `, exit code ${d.exitCode}` : ''}`]
-  if (d.state === 'failed' && d.logTail) lines.push('Last lines of its log:', ...d.logTail.trimEnd().split('\n').slice(-30).map((l) => `  ${l}`))
+  const lines = [`Deployment ${displayText(String(d.id))} of ${displayName(env)}: ${displayText(String(d.state))}${when ? ` (${formatTime(Date.parse(when))})` : ''}${d.exitCode != null ? `, exit code ${displayText(String(d.exitCode))}` : ''}`]
+  if (d.state === 'failed' && d.logTail) {
+    lines.push('Last lines of its log:')
+    for (const l of d.logTail.trimEnd().split(/\r?\n/).slice(-30)) lines.push(`  ${displayText(l)}`)
+  }
   return lines.join('\n')
 }

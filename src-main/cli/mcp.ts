@@ -5,35 +5,45 @@
  * sync_database, sync_all, sync_project_to_local, sync_local_to_remote). Each is a thin call
  * into the same engine as the CLI. A tool never resolves a conflict on its own: conflicts
  * are reported, and only the items named in `overwrite_conflicts` are overwritten.
+ *
+ * A tool's text is read by an assistant and often shown to a person, and names in it may come
+ * from a hostile environment: the summary and errors are escaped as the CLI escapes them, and
+ * the JSON after the summary is written with \uNNNN escapes for every control, bidirectional or
+ * separator character (it parses back to the same data). structuredContent holds the raw names,
+ * the ones to pass back in `overwrite_conflicts`.
  */
 import path from 'node:path'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod'
 import { CATEGORIES, type Direction, type SyncScope } from '../../src-shared/sync-types.js'
+import { displayJson, displayName, displayText } from '../../src-shared/display-text.js'
 import { SyncDeskError, describeError } from '../engine/errors.js'
-import { initProject, openProject, type Project } from '../engine/project.js'
-import { getStatus, runDirection, type RunReport } from '../engine/sync-engine.js'
-import { assertFolderOutsideProject, withRemote } from '../remotes/open-remote.js'
+import type { Project } from '../engine/project.js'
+import type { RunReport } from '../engine/sync-engine.js'
+import { assertFolderOutsideProject } from '../remotes/open-remote.js'
 import type { DeploymentInfo } from '../remotes/remote.js'
-import { waitForDeployment } from './deploy.js'
+import type { SyncHost } from '../host/sync-host.js'
+import { mcpHint } from './error-words.js'
 
 export interface McpOptions {
   /** The project used when a tool call names none. */
   projectDir: string
-  /** Opens the project's database (keychain access lives with the caller). */
-  openLocalRecords?: (project: Project) => Promise<import('../engine/records/record-store.js').RecordStore | null>
+  /** The operations layer every tool calls. */
+  host: SyncHost
 }
 
 type ToolResult = { content: { type: 'text'; text: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean }
 
+/** A tool's answer: the summary (its names already escaped), then the data as safe JSON. */
 function ok(summary: string, data: Record<string, unknown>): ToolResult {
-  return { content: [{ type: 'text', text: `${summary}\n\n${JSON.stringify(data, null, 2)}` }], structuredContent: data }
+  return { content: [{ type: 'text', text: `${summary}\n\n${displayJson(data, 2)}` }], structuredContent: data }
 }
 
 function fail(err: unknown): ToolResult {
-  const message = err instanceof SyncDeskError ? `${err.message}${err.hint ? ` ${err.hint}` : ''}` : `Unexpected error: ${describeError(err)}`
-  return { content: [{ type: 'text', text: message }], isError: true }
+  const hint = err instanceof SyncDeskError ? mcpHint(err) : undefined
+  const message = err instanceof SyncDeskError ? `${err.message}${hint ? ` ${hint}` : ''}` : `Unexpected error: ${describeError(err)}`
+  return { content: [{ type: 'text', text: displayText(message) }], isError: true }
 }
 
 const common = {
@@ -55,12 +65,19 @@ const direction = z.enum(['push', 'pull']).describe('push: local → environment
 export function createMcpServer(opts: McpOptions): McpServer {
   const server = new McpServer({ name: 'syncdesk', version: '0.1.0' })
 
-  const projectFor = (dir?: string) => openProject(path.resolve(opts.projectDir, dir ?? '.'))
+  const { host } = opts
+  // The project is found from a subfolder, as every command finds it.
+  const projectFor = (dir?: string) => host.openProject(path.resolve(opts.projectDir, dir ?? '.'), { findUp: true })
   const envFor = (project: Project, env?: string): string => {
-    if (env) return env
-    const names = Object.keys(project.config.environments)
-    if (names.length === 1) return names[0] as string
-    throw new SyncDeskError('usage', names.length ? `Name the environment (env): one of ${names.join(', ')}.` : 'This project has no environments yet.')
+    try {
+      return host.environmentName(project, env)
+    } catch (err) {
+      if (err instanceof SyncDeskError && err.details?.envRequired) {
+        const names = (err.details.known as string[]) ?? []
+        throw new SyncDeskError('usage', names.length ? `Name the environment (env): one of ${names.join(', ')}.` : 'This project has no environments yet.')
+      }
+      throw err
+    }
   }
 
   const run = async (
@@ -72,28 +89,25 @@ export function createMcpServer(opts: McpOptions): McpServer {
     try {
       const project = projectFor(args.project_dir)
       const env = envFor(project, args.env)
-      return await withRemote(project, env, async (remote) => {
-        const report = await runDirection(project, remote, {
-          direction: dir,
-          scope,
-          dryRun: args.dry_run,
-          allowMassDelete: args.allow_mass_delete,
-          openLocalRecords: opts.openLocalRecords ? () => opts.openLocalRecords!(project) : undefined,
-          // Only the named conflicts are overwritten, in the call's direction; the rest stay.
-          overwriteItems: new Set(args.overwrite_conflicts ?? []),
-        })
-        let deployment: DeploymentInfo | null = null
-        const failedItems = report.result?.problems.length ?? 0
-        if (deploy && dir === 'push' && !args.dry_run) {
-          if (failedItems > 0) throw new SyncDeskError('remote-error', `The push left ${failedItems} items undone, so ${env} was not deployed.`)
-          if (!remote.deploy) throw new SyncDeskError('usage', `${env} cannot deploy (only environment servers can).`)
-          deployment = await waitForDeployment(remote, await remote.deploy())
-        }
-        const data = runSummary(report, deployment)
-        const summary = `${report.dryRun ? 'Dry run: would' : 'Did'} ${dir} with ${env}: ${report.plan.actions.length} items${report.plan.conflictsLeft.length ? `; ${report.plan.conflictsLeft.length} conflicts reported, not resolved` : ''}${deployment ? `; deployment ${deployment.state}` : ''}.`
-        const failed = (deployment && deployment.state === 'failed') || report.errors.length > 0 || failedItems > 0
-        return failed ? { ...ok(summary, data), isError: true } : ok(summary, data)
-      })
+      // Only the named conflicts are overwritten, in the call's direction; the rest stay.
+      const handle = await host.plan(project, env, dir, { scope, overwriteItems: new Set(args.overwrite_conflicts ?? []), holdLock: !args.dry_run })
+      let report: RunReport
+      try {
+        // Naming a conflict in overwrite_conflicts is the confirmation this face asks for.
+        report = args.dry_run ? host.dryRunReport(handle) : await host.apply(handle.id, { allowMassDelete: args.allow_mass_delete, confirmName: handle.confirmName ?? undefined })
+      } finally {
+        await host.discard(handle.id)
+      }
+      let deployment: DeploymentInfo | null = null
+      const failedItems = report.result?.problems.length ?? 0
+      if (deploy && dir === 'push' && !args.dry_run) {
+        if (failedItems > 0) throw new SyncDeskError('remote-error', `The push left ${failedItems} items undone, so ${env} was not deployed.`)
+        deployment = await host.deploy(project, env)
+      }
+      const data = runSummary(report, deployment)
+      const summary = `${report.dryRun ? 'Dry run: would' : 'Did'} ${dir} with ${displayName(env)}: ${report.plan.actions.length} items${report.plan.conflictsLeft.length ? `; ${report.plan.conflictsLeft.length} conflicts reported, not resolved` : ''}${deployment ? `; deployment ${displayText(String(deployment.state))}` : ''}.`
+      const failed = (deployment && deployment.state === 'failed') || report.errors.length > 0 || failedItems > 0
+      return failed ? { ...ok(summary, data), isError: true } : ok(summary, data)
     } catch (err) {
       return fail(err)
     }
@@ -109,27 +123,21 @@ export function createMcpServer(opts: McpOptions): McpServer {
       try {
         const project = projectFor(args.project_dir)
         const env = envFor(project, args.env)
-        return await withRemote(project, env, async (remote) => {
-          const report = await getStatus(project, remote, {
-            scope: args.scope,
-            openLocalRecords: opts.openLocalRecords ? () => opts.openLocalRecords!(project) : undefined,
-          })
-          const info = remote.info ? await remote.info().catch(() => null) : null
-          const counts = Object.fromEntries(CATEGORIES.map((c) => [c, report.status[c].length]))
-          const pending: Record<string, unknown> = {}
-          for (const c of ['remote_to_local', 'local_to_remote', 'conflicts'] as const) pending[c] = report.status[c].map(entryJson)
-          const data = {
-            env,
-            last_sync: report.lastSyncAt,
-            counts,
-            ...pending,
-            deployment: info?.deployment ?? null,
-            last_push: info?.lastPush ?? null,
-            last_pull: info?.lastPull ?? null,
-            warnings: report.warnings,
-          }
-          return ok(`${env}: ${counts.remote_to_local} to pull, ${counts.local_to_remote} to push, ${counts.conflicts} conflicts, ${counts.in_sync} in sync.`, data)
-        })
+        const { report, info } = await host.status(project, env, { scope: args.scope, withInfo: true })
+        const counts = Object.fromEntries(CATEGORIES.map((c) => [c, report.status[c].length]))
+        const pending: Record<string, unknown> = {}
+        for (const c of ['remote_to_local', 'local_to_remote', 'conflicts'] as const) pending[c] = report.status[c].map(entryJson)
+        const data = {
+          env,
+          last_sync: report.lastSyncAt,
+          counts,
+          ...pending,
+          deployment: info?.deployment ?? null,
+          last_push: info?.lastPush ?? null,
+          last_pull: info?.lastPull ?? null,
+          warnings: report.warnings,
+        }
+        return ok(`${displayName(env)}: ${counts.remote_to_local} to pull, ${counts.local_to_remote} to push, ${counts.conflicts} conflicts, ${counts.in_sync} in sync.`, data)
       } catch (err) {
         return fail(err)
       }
@@ -170,13 +178,9 @@ export function createMcpServer(opts: McpOptions): McpServer {
         const dir = path.resolve(opts.projectDir, args.project_dir ?? '.')
         if (args.folder) {
           assertFolderOutsideProject(dir, path.resolve(opts.projectDir, args.folder))
-          const { project } = await initProject(dir)
+          const { project } = await host.initProject(dir)
           const name = args.env ?? 'origin'
-          const folder = path.resolve(opts.projectDir, args.folder)
-          if (!project.config.environments[name]) {
-            project.config.environments[name] = { kind: 'folder', path: folder }
-            await project.save()
-          }
+          if (!project.config.environments[name]) await host.addFolderEnvironment(project, name, path.resolve(opts.projectDir, args.folder))
           return await run({ ...args, env: name, project_dir: dir }, 'clone', 'all')
         }
         return await run(args, 'clone', 'all')

@@ -1,7 +1,11 @@
 /**
  * Questions on a terminal: conflict choices, confirmations, hidden input.
+ *
+ * A conflict shows names and values that may come from a hostile environment: each is
+ * escaped (displayName, displayText) before it reaches the terminal.
  */
 import readline from 'node:readline'
+import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { Resolution, StatusEntry } from '../../src-shared/sync-types.js'
 import { mergeFields } from '../engine/records/canonical.js'
 import { formatTime } from './format.js'
@@ -66,16 +70,17 @@ function sideTime(change: string, mtime: number | null): string {
 }
 
 /** The `mage-agent` conflict prompt: Keep [r]emote / [l]ocal / [s]kip? (and [m]erge for records). */
-export async function askConflict(e: StatusEntry, env: string): Promise<Resolution> {
+export async function askConflict(e: StatusEntry, envName: string): Promise<Resolution> {
+  const env = displayName(envName)
   if (e.kind === 'file') {
-    process.stderr.write(`\n${e.path} — CONFLICT\n`)
+    process.stderr.write(`\n${displayName(e.path)} — CONFLICT\n`)
     process.stderr.write(`  Remote modified: ${sideTime(e.remote, e.remoteMtimeMs)}   (${env})\n`)
     process.stderr.write(`  Local modified:  ${sideTime(e.local, e.localMtimeMs)}\n`)
   } else {
-    process.stderr.write(`\n${e.table}/${e.key} — CONFLICT (record)\n`)
+    process.stderr.write(`\n${displayName(`${e.table}/${e.key}`)} — CONFLICT (record)\n`)
     process.stderr.write(`  Remote: ${e.remote}   (${env})\n  Local:  ${e.local}\n`)
     for (const f of e.fields) {
-      process.stderr.write(`  field ${f}:\n    remote: ${fieldText(e.remoteData, f)}\n    local:  ${fieldText(e.localData, f)}\n`)
+      process.stderr.write(`  field ${displayName(f)}:\n    remote: ${fieldText(e.remoteData, f)}\n    local:  ${fieldText(e.localData, f)}\n`)
     }
   }
   const canMerge = e.kind === 'record' && e.mergeable
@@ -86,7 +91,7 @@ export async function askConflict(e: StatusEntry, env: string): Promise<Resoluti
       process.stderr.write('  The two sides changed different fields: [m]erge keeps both changes:\n')
       for (const f of e.fields) {
         const from = fieldText(e.localData, f) === fieldText(merge.merged, f) ? 'local' : env
-        process.stderr.write(`    ${f}: ${fieldText(merge.merged, f)}   (from ${from})\n`)
+        process.stderr.write(`    ${displayName(f)}: ${fieldText(merge.merged, f)}   (from ${from})\n`)
       }
     }
   }
@@ -100,9 +105,10 @@ export async function askConflict(e: StatusEntry, env: string): Promise<Resoluti
   }
 }
 
+/** A field's value as JSON, cut at 200 characters; escaped for the terminal (JSON leaves bidi and C1 raw). */
 function fieldText(data: Record<string, unknown> | null | undefined, field: string): string {
   if (!data) return '(record deleted)'
   if (!Object.hasOwn(data, field)) return '(absent)'
   const text = JSON.stringify(data[field])
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text
+  return displayText(text.length > 200 ? `${text.slice(0, 200)}…` : text)
 }

@@ -148,10 +148,10 @@ export async function restoreBackup(
   database?: { records: RecordStore; tables: readonly TableSpec[] } | null,
 ): Promise<RestoreResult> {
   const id = runId === 'latest' ? listBackups(backupsDir)[0]?.runId : runId
-  if (!id || pathProblem(id) || id.includes('/')) throw new SyncDeskError('not-found', runId === 'latest' ? 'There are no backups yet.' : `No backup run named "${runId}".`, 'See "syncdesk backups list".')
+  if (!id || pathProblem(id) || id.includes('/')) throw new SyncDeskError('not-found', runId === 'latest' ? 'There are no backups yet.' : `No backup run named "${runId}".`, undefined, { backupRun: runId })
   const dir = path.join(backupsDir, id)
   const rec = readRecord(dir)
-  if (!rec) throw new SyncDeskError('not-found', `No backup run named "${runId}".`, 'See "syncdesk backups list".')
+  if (!rec) throw new SyncDeskError('not-found', `No backup run named "${runId}".`, undefined, { backupRun: runId })
 
   const undo = new BackupRun(backupsDir, rec.env, `restore of ${id}`)
   const result: RestoreResult = { restoreRunId: undo.runId, restored: [], removed: [], left: [] }

@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import type { RecordData } from '../../src-shared/sync-types.js'
 import { writeFileAtomic } from './atomic.js'
 import type { RecordItem } from './classify.js'
+import { pathProblem } from './paths.js'
 
 export interface Baseline {
   /** path → sha256 */
@@ -41,7 +42,13 @@ export function loadBaseline(file: string, opts: { readOnly?: boolean; now?: Dat
     return { baseline: emptyBaseline(), warning: `The sync baseline ${file} could not be read (${(err as Error).message}); this run treats every difference as new, so nothing is deleted.` }
   }
   const parsed = parseBaseline(text)
-  if (parsed) return { baseline: { ...parsed, existed: true } }
+  if (parsed) {
+    const { dropped, ...kept } = parsed
+    const warning = dropped.length
+      ? `Dropped ${dropped.length} entr${dropped.length === 1 ? 'y' : 'ies'} with a refused path from the sync state ${file} (first: ${JSON.stringify(dropped[0])}); the next sync saves it without them.`
+      : undefined
+    return { baseline: { ...kept, existed: true }, warning }
+  }
   if (opts.readOnly) {
     return {
       baseline: emptyBaseline(),
@@ -60,17 +67,22 @@ export function loadBaseline(file: string, opts: { readOnly?: boolean; now?: Dat
   }
 }
 
-function parseBaseline(text: string): Pick<Baseline, 'files' | 'records' | 'updatedAt'> | null {
+/**
+ * The baseline in a file's text, or null when it is not one. An entry whose path would be
+ * refused (a hostile or hand-edited file) is dropped and listed: it is never shown as an item.
+ */
+function parseBaseline(text: string): (Pick<Baseline, 'files' | 'records' | 'updatedAt'> & { dropped: string[] }) | null {
   try {
     const raw = JSON.parse(text) as unknown
     if (typeof raw !== 'object' || raw === null) return null
     const { version, files, records, updatedAt } = raw as { version?: unknown; files?: unknown; records?: unknown; updatedAt?: unknown }
     if (version !== 1 || !isPlainObject(files)) return null
     const fileMap = new Map<string, string>()
+    const dropped: string[] = []
     for (const [p, h] of Object.entries(files)) {
-      // Paths are checked again before any filesystem call; here the shape is enough.
       if (typeof h !== 'string' || h.length !== 64 || p.length === 0) return null
-      fileMap.set(p, h)
+      if (pathProblem(p)) dropped.push(p)
+      else fileMap.set(p, h)
     }
     const recordMap = new Map<string, Map<string, RecordItem>>()
     if (records !== undefined) {
@@ -85,7 +97,7 @@ function parseBaseline(text: string): Pick<Baseline, 'files' | 'records' | 'upda
         recordMap.set(table, m)
       }
     }
-    return { files: fileMap, records: recordMap, updatedAt: typeof updatedAt === 'string' ? updatedAt : undefined }
+    return { files: fileMap, records: recordMap, updatedAt: typeof updatedAt === 'string' ? updatedAt : undefined, dropped }
   } catch {
     return null
   }

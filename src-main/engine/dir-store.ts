@@ -90,7 +90,7 @@ export class DirStore {
   /** The absolute path of an item; throws on an invalid item path. */
   abs(itemPath: string): string {
     const problem = pathProblem(itemPath)
-    if (problem) throw new RefusedError(`Refused path ${JSON.stringify(itemPath)}: ${problem}`)
+    if (problem) throw new RefusedError(`refused path ${JSON.stringify(itemPath)}: ${problem}`)
     return path.join(this.root, ...itemPath.split('/'))
   }
 

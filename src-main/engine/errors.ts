@@ -1,48 +1,29 @@
 /**
  * Errors a user can read.
  *
- * Every failure that reaches a face is a SyncDeskError with a one-line message in plain words
- * (and, where there is one, a hint for what to do). Faces print `message` and never a stack.
+ * Every failure that reaches a face is a SyncDeskError with a code, a one-line message in plain
+ * words, where there is one a hint in no face's words, and structured details from which each
+ * face adds its own (a flag, an argument, a button). Faces print `message` and never a stack.
  */
+import type { ErrorCode, ErrorDetails, ErrorPayload } from '../../src-shared/errors.js'
 
-export type ErrorCode =
-  | 'usage'
-  | 'not-initialized'
-  | 'config-invalid'
-  | 'env-unknown'
-  | 'env-exists'
-  | 'locked'
-  | 'guard'
-  | 'conflicts'
-  | 'not-empty'
-  | 'path-refused'
-  | 'io'
-  | 'remote-unreachable'
-  | 'remote-refused'
-  | 'remote-error'
-  | 'keychain'
-  | 'cancelled'
-  | 'not-found'
-  | 'state-unsafe'
+export type { ErrorCode, ErrorDetails, ErrorPayload } from '../../src-shared/errors.js'
 
-/** Exit codes of the CLI, documented in the README. */
-export const EXIT = { ok: 0, error: 1, usage: 2, stopped: 3 } as const
-
+/** An error a user can read: a code, a one-line message, a neutral hint and details. */
 export class SyncDeskError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly hint?: string,
+    readonly details?: ErrorDetails,
   ) {
     super(message)
     this.name = 'SyncDeskError'
   }
 
-  /** The CLI exit code for this error. */
-  get exitCode(): number {
-    if (this.code === 'usage') return EXIT.usage
-    if (this.code === 'guard' || this.code === 'conflicts') return EXIT.stopped
-    return EXIT.error
+  /** The error as data, for the contract. */
+  toPayload(): ErrorPayload {
+    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}), ...(this.details ? { details: this.details } : {}) }
   }
 }
 

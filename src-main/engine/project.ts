@@ -19,8 +19,13 @@ export const STATE_DIR = '.syncdesk'
 const envName = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" and "_" only'))
 const nonEmpty = () => z.string().check(z.minLength(1))
 
-const folderEnvironment = z.object({ kind: z.literal('folder'), path: nonEmpty() })
-const serverEnvironment = z.object({ kind: z.literal('server'), url: z.url() })
+/** What the operator set on an environment: a colour, and whether it is protected (production). */
+const environmentLook = {
+  color: z.optional(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/))),
+  protected: z.optional(z.boolean()),
+}
+const folderEnvironment = z.object({ kind: z.literal('folder'), path: nonEmpty(), ...environmentLook })
+const serverEnvironment = z.object({ kind: z.literal('server'), url: z.url(), ...environmentLook })
 const environment = z.discriminatedUnion('kind', [folderEnvironment, serverEnvironment])
 
 const identifier = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a table or column name: letters, digits and "_"'))
@@ -104,7 +109,8 @@ export class Project {
       throw new SyncDeskError(
         'env-unknown',
         `No environment named "${name}" in this project.`,
-        known.length ? `Known environments: ${known.join(', ')}.` : 'Add one with "syncdesk env add NAME --folder PATH" or "--url URL".',
+        known.length ? `Known environments: ${known.join(', ')}.` : undefined,
+        { env: name, known },
       )
     }
     return env
@@ -139,7 +145,7 @@ export function openProject(dir: string): Project {
     text = fs.readFileSync(file, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new SyncDeskError('not-initialized', `${abs} is not a SyncDesk project yet.`, `Run "syncdesk init" there (or pass --project-dir).`)
+      throw new SyncDeskError('not-initialized', `${abs} is not a SyncDesk project yet.`, undefined, { dir: abs })
     }
     throw new SyncDeskError('config-invalid', `Cannot read ${file}: ${(err as Error).message}`)
   }
@@ -150,7 +156,7 @@ export function openProject(dir: string): Project {
     throw new SyncDeskError(
       'config-invalid',
       `The project config ${file} is not valid JSON (${(err as Error).message}).`,
-      'Fix the file by hand, or move it away and run "syncdesk init" again; nothing was changed.',
+      'Fix the file by hand, or move it away and make the project again; nothing was changed.',
     )
   }
   const parsed = configSchema.safeParse(raw)

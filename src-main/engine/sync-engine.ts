@@ -16,43 +16,12 @@ import { classify, classifyRecords, emptyStatus } from './classify.js'
 import { DirStore, type Manifest, type ScanResult } from './dir-store.js'
 import { SyncDeskError, describeError } from './errors.js'
 import { pathPassesFilter } from './filter.js'
-import { acquireLock, sweepStateTemps } from './lock.js'
+import { acquireLock, sweepStateTemps, type Lock } from './lock.js'
 import { caseCollisions, pathProblem } from './paths.js'
 import { makePlan, massDeleteProblem, mergeStatus, type Plan, type RecordLookup } from './plan.js'
-import { openRecordStore, type RecordEntry, type RecordStore } from './records/record-store.js'
-
-/** The plan for a run's direction, asking `req.resolve` about each conflict of a sync. */
-async function planFor(g: Gathered, req: RunRequest, only?: ReadonlySet<string>): Promise<Plan> {
-  const resolutions = new Map<string, Resolution>()
-  if (req.direction === 'sync' && req.resolve) {
-    for (const c of g.report.status.conflicts) {
-      if (!only || only.has(itemLabel(c))) resolutions.set(itemLabel(c), await req.resolve(c))
-    }
-  }
-  return makePlan(
-    g.report.status,
-    { direction: req.direction, overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions },
-    g.records,
-  )
-}
-
-/** A plan cut down to some items (by label). */
-function onlyItems(plan: Plan, labels: ReadonlySet<string>): Plan {
-  const label = (x: { kind: 'file'; path: string } | { kind: 'record'; table: string; key: string }) => (x.kind === 'file' ? x.path : `${x.table}/${x.key}`)
-  return {
-    ...plan,
-    actions: plan.actions.filter((a) => labels.has(label(a))),
-    baselineUpdates: plan.baselineUpdates.filter((u) => labels.has(label(u))),
-    conflictsLeft: plan.conflictsLeft.filter((e) => labels.has(itemLabel(e))),
-    notCarried: [],
-  }
-}
-
-function onlyKind(plan: Plan, kind: 'file' | 'record'): Plan {
-  return { ...plan, actions: plan.actions.filter((a) => a.kind === kind) }
-}
 import type { Project } from './project.js'
 import { appendAll } from './arrays.js'
+import { openRecordStore, type RecordEntry, type RecordStore } from './records/record-store.js'
 
 export interface StatusReport {
   env: string
@@ -93,7 +62,7 @@ export async function openProjectDatabase(project: Project, postgresPassword?: s
   if (!db) return null
   if (db.kind === 'sqlite') {
     const file = path.resolve(project.dir, db.path)
-    if (!fs.existsSync(file)) throw new SyncDeskError('not-found', `The project's database ${file} is not there.`, 'Check the path with "syncdesk db add --sqlite PATH".')
+    if (!fs.existsSync(file)) throw new SyncDeskError('not-found', `The project's database ${file} is not there.`, undefined, { database: file })
     return openRecordStore({ kind: 'sqlite', path: file })
   }
   const url = new URL(db.url)
@@ -155,18 +124,6 @@ async function gatherFiles(project: Project, remote: Remote, local: DirStore, ba
     if (problem) refused.push({ side: 'remote', path: p, reason: `refused: ${problem}` })
     if (problem || !pathPassesFilter(filter, p)) remoteFiles.delete(p)
   }
-  // Nor is the sync state: an entry whose path would be refused is dropped (the next writing
-  // run saves the state without it), never shown as an item.
-  const dropped: string[] = []
-  for (const p of baseline.files.keys()) {
-    if (pathProblem(p)) {
-      dropped.push(p)
-      baseline.files.delete(p)
-    }
-  }
-  if (dropped.length) {
-    warnings.push(`Dropped ${dropped.length} entr${dropped.length === 1 ? 'y' : 'ies'} with a refused path from the sync state with ${remote.envName} (first: ${JSON.stringify(dropped[0])}).`)
-  }
   const skipped: SkippedItem[] = [
     ...localScan.skipped.map((s) => ({ side: 'local' as const, ...s })),
     ...remoteScan.skipped.map((s) => ({ side: 'remote' as const, ...s })),
@@ -186,7 +143,7 @@ async function gatherFiles(project: Project, remote: Remote, local: DirStore, ba
 
 async function gatherRecords(project: Project, remote: Remote, baseline: Baseline, opts: EngineOptions, warnings: string[], required: boolean) {
   if (!project.config.database) {
-    if (required) throw new SyncDeskError('usage', 'This project has no database to sync records from.', 'Add one with "syncdesk db add --sqlite PATH" or "--postgres URL".')
+    if (required) throw new SyncDeskError('usage', 'This project has no database to sync records from.', undefined, { database: null })
     return null
   }
   const localRecords = opts.openLocalRecords ? await opts.openLocalRecords() : await openProjectDatabase(project)
@@ -233,83 +190,137 @@ export async function getStatus(project: Project, remote: Remote, opts: EngineOp
   return g.report
 }
 
-export interface RunRequest extends EngineOptions {
-  direction: Direction
-  dryRun?: boolean
+/** What the operator decided for a run: the second phase's input. */
+export interface RunChoices {
   /** pull/clone: replace local changes in conflicts with the cloud's (backed up first). */
   overwriteLocal?: boolean
   /** push: replace the cloud's changes in conflicts with the local ones. */
   overwriteRemote?: boolean
   /** pull/push: overwrite only these conflicts (paths, or table/key), in the run's direction. */
   overwriteItems?: ReadonlySet<string>
-  /** sync: decides each conflict; without it, conflicts are skipped. */
-  resolve?: (conflict: StatusEntry) => Resolution | Promise<Resolution>
-  /** Lets a run go on past the mass-delete guard. */
-  allowMassDelete?: boolean
-  /** Asked when the guard trips and allowMassDelete is not set; true goes on. */
-  confirmMassDelete?: (problem: string) => Promise<boolean>
-  /** Asked before conflicts are overwritten in the environment (--overwrite-remote); true goes on. */
-  confirmOverwriteRemote?: (items: string[]) => Promise<boolean>
+  /** sync: each conflict's resolution, by item label; a conflict not named is skipped. */
+  resolutions?: ReadonlyMap<string, Resolution>
 }
 
-export interface RunReport extends StatusReport {
+/**
+ * A run made ready: both sides looked at, nothing changed yet (the first phase of a run).
+ *
+ * It holds the status the plan is made from and a stamp of the sync state then: applying it
+ * later re-checks every item's hash, and refuses the whole run when the sync state itself moved
+ * on (another run synced meanwhile), since the plan's directions would no longer be right.
+ */
+export interface PreparedRun {
+  project: Project
+  remote: Remote
   direction: Direction
-  dryRun: boolean
-  plan: Plan
-  result: ApplyResult | null
-  /** The backup run that can undo this run's local changes, when it made any. */
-  backupRunId: string | null
-  /** How many local files and rows the run replaced or deleted (their old content is in the backup). */
-  backedUp: number
-  /** Items that changed while the run went and were planned again from a fresh look. */
-  replanned: string[]
-  /** Problems after the transfers (saving the sync state, the backup list): the run failed. */
-  errors: string[]
+  scope: SyncScope
+  report: StatusReport
+  records: RecordLookup
+  baselineStamp: string
+  staleTemps: string[]
 }
 
-/** Runs a direction: plans it, checks the guard, and (unless a dry run) applies it. */
-export async function runDirection(project: Project, remote: Remote, req: RunRequest): Promise<RunReport> {
-  const lock = req.dryRun ? null : acquireLock(project.stateDir, `${req.direction} ${remote.envName}`)
-  if (lock) sweepStateTemps(project.stateDir)
+/** A plan with what it needs the operator to confirm. */
+export interface PlannedRun {
+  plan: Plan
+  /** The mass-delete guard's finding, or null when the plan may go on without a confirmation. */
+  guard: string | null
+  /** Conflicts whose environment side this plan replaces (labels): a push over the cloud's changes. */
+  replacingRemote: string[]
+}
+
+/** The stamp of a sync state file: it changes with every save (each save is a new file). */
+function baselineStamp(file: string): string {
+  try {
+    const st = fs.statSync(file)
+    return `${st.ino}:${st.size}:${st.mtimeMs}`
+  } catch {
+    return 'none'
+  }
+}
+
+/**
+ * First phase: looks at both sides and classifies, changing nothing (no lock is needed).
+ * With `writing`, the caller holds the lock and a damaged sync state may be moved aside.
+ */
+export async function prepareRun(project: Project, remote: Remote, direction: Direction, opts: EngineOptions & { writing?: boolean } = {}): Promise<PreparedRun> {
+  // Without the lock, the stamp is taken first (a run meanwhile shows as a change); with it,
+  // after the look, which may have set a damaged sync state aside.
+  const before = baselineStamp(project.baselineFile(remote.envName))
+  const g = await gather(project, remote, { ...opts, ignoreBaseline: direction === 'clone', readOnly: !opts.writing })
+  const stamp = opts.writing ? baselineStamp(project.baselineFile(remote.envName)) : before
+  await g.local.saveCache()
+  await g.localRecords?.close()
+  if (direction === 'clone' && (g.report.counts.local > 0 || g.report.recordCounts.local > 0)) {
+    throw new SyncDeskError(
+      'not-empty',
+      `Clone needs an empty project, but ${project.dir} already has ${g.report.counts.local} synced files and ${g.report.recordCounts.local} records.`,
+      undefined,
+      { files: g.report.counts.local, records: g.report.recordCounts.local },
+    )
+  }
+  return { project, remote, direction, scope: opts.scope ?? 'all', report: g.report, records: g.records, baselineStamp: stamp, staleTemps: g.localScan?.staleTemps ?? [] }
+}
+
+/** The plan of a prepared run with the operator's choices, and what it needs confirmed. Pure. */
+export function planRun(prepared: PreparedRun, choices: RunChoices = {}): PlannedRun {
+  const plan = makePlan(prepared.report.status, { direction: prepared.direction, ...choices }, prepared.records)
+  const { project, remote, report } = prepared
+  // The guard looks at files and records apart: an empty database must not hide behind many files.
+  const guard =
+    massDeleteProblem(onlyKind(plan, 'file'), report.counts, project.config.guard, remote.envName) ??
+    massDeleteProblem(onlyKind(plan, 'record'), report.recordCounts, project.config.guard, remote.envName)
+  const replacingRemote = plan.actions.filter((a) => a.why === 'keep-local' && a.op.endsWith('-remote')).map(actionLabel)
+  return { plan, guard, replacingRemote }
+}
+
+/** The options of the second phase. */
+export interface ApplyOptions extends EngineOptions {
+  /** The operator went past the mass-delete guard (for a guarded plan, required). */
+  allowMassDelete?: boolean
+  /** The lock, when the caller already holds it; otherwise it is taken here. */
+  lock?: Lock
+  /** Asked about conflicts that appear while the run goes (an item that moved on); default skip. */
+  resolve?: (conflict: StatusEntry) => Resolution | Promise<Resolution>
+}
+
+/**
+ * Second phase: carries out a planned run, re-checking every item's hash, and saves the sync
+ * state. Items that moved on since the preview are planned again once from a fresh look, never
+ * overwritten blindly; a run whose sync state moved on is refused as a whole.
+ */
+export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choices: RunChoices, opts: ApplyOptions = {}): Promise<RunReport> {
+  const { project, remote } = prepared
+  if (planned.guard && !opts.allowMassDelete) {
+    throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${planned.guard}`, 'Nothing was changed.', { problem: planned.guard })
+  }
+  const lock = opts.lock ?? acquireLock(project.stateDir, `${prepared.direction} ${remote.envName}`)
+  const baselineFile = project.baselineFile(remote.envName)
   let g: Gathered | undefined
   let backup: BackupRun | undefined
   let recorded = () => false
   let outcome: RunReport | undefined
   try {
-    g = await gather(project, remote, { ...req, ignoreBaseline: req.direction === 'clone', readOnly: req.dryRun })
-    if (req.direction === 'clone' && (g.report.counts.local > 0 || g.report.recordCounts.local > 0)) {
-      throw new SyncDeskError(
-        'not-empty',
-        `Clone needs an empty project, but ${project.dir} already has ${g.report.counts.local} synced files and ${g.report.recordCounts.local} records.`,
-        'Use "syncdesk pull" to bring an existing project up to date, or clone into a new directory.',
-      )
+    if (!opts.lock) sweepStateTemps(project.stateDir)
+    if (baselineStamp(baselineFile) !== prepared.baselineStamp) {
+      throw new SyncDeskError('plan-stale', `Another run synced with ${remote.envName} since this preview was made, so it no longer matches.`, 'Nothing was changed. Look at the changes again.', { env: remote.envName })
     }
-    if (lock && g.localScan?.staleTemps.length) {
-      const { kept } = await g.local.sweepTemps(g.localScan.staleTemps)
-      if (kept.length) g.report.warnings.push(`Left ${kept.length} temp file(s) in the project whose writer may still be running (first: ${kept[0]}); they are removed once it is gone.`)
-    }
-
-    const plan = await planFor(g, req)
-    // The guard looks at files and records apart: an empty database must not hide behind many files.
-    const problem =
-      massDeleteProblem(onlyKind(plan, 'file'), g.report.counts, project.config.guard, remote.envName) ??
-      massDeleteProblem(onlyKind(plan, 'record'), g.report.recordCounts, project.config.guard, remote.envName)
-    if (problem && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(problem)))) {
-      throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${problem}`, 'Nothing was changed. If this is what you want, run again with --allow-mass-delete.')
-    }
-    const replacing = plan.actions.filter((a) => a.why === 'keep-local' && a.op.endsWith('-remote'))
-    if (replacing.length && req.overwriteRemote && req.confirmOverwriteRemote && !req.dryRun) {
-      const labels = replacing.map((a) => (a.kind === 'file' ? a.path : `${a.table}/${a.key}`))
-      if (!(await req.confirmOverwriteRemote(labels))) {
-        throw new SyncDeskError('guard', `Nothing was pushed: replacing the changes made in ${remote.envName} was not confirmed.`)
-      }
-    }
-    const report: RunReport = { ...g.report, direction: req.direction, dryRun: !!req.dryRun, plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
+    const loaded = prepared.direction === 'clone' ? { baseline: emptyBaseline() } : loadBaseline(baselineFile)
+    const local = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
+    const hasRecords = planned.plan.actions.some((a) => a.kind === 'record') || planned.plan.baselineUpdates.some((u) => u.kind === 'record')
+    const localRecords = hasRecords ? await openLocal(project, opts) : null
+    const remoteRecords = hasRecords && remote.openRecords ? await remote.openRecords() : null
+    g = { report: prepared.report, local, localScan: null, baseline: loaded.baseline, localRecords, remoteRecords, records: prepared.records }
+    const report: RunReport = { ...prepared.report, direction: prepared.direction, dryRun: false, plan: planned.plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
     outcome = report
-    if (req.dryRun) return report
+    if (prepared.staleTemps.length) {
+      const { kept } = await local.sweepTemps(prepared.staleTemps)
+      if (kept.length) report.warnings.push(`Left ${kept.length} temp file(s) in the project whose writer may still be running (first: ${kept[0]}); they are removed once it is gone.`)
+    }
 
-    backup = new BackupRun(project.backupsDir, remote.envName, req.direction)
-    // The baseline is saved when something was recorded: an item done, or items found equal.
+    backup = new BackupRun(project.backupsDir, remote.envName, prepared.direction)
+    const plan = planned.plan
+    // The sync state is saved when something was recorded: an item done, or items found equal.
     const progress: ApplyResult = { done: [], problems: [], cancelled: false }
     recorded = () => progress.done.length > 0 || plan.baselineUpdates.length > 0
     const contextOf = (gathered: Gathered, run: BackupRun): ApplyContext => ({
@@ -320,20 +331,24 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       localRecords: gathered.localRecords,
       remoteRecords: gathered.remoteRecords,
       tables: project.config.tables,
-      signal: req.signal,
-      onProgress: req.onProgress,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
     })
     report.result = await applyPlan(plan, contextOf(g, backup), progress)
     // Items that moved on while the run went (a 412, a changed file) are planned again once,
     // from a fresh look at both sides: never overwritten blindly.
     const stale = new Set(report.result.problems.filter((p) => p.reason === 'stale').map((p) => p.path))
     if (stale.size > 0 && !report.result.cancelled) {
-      await saveBaseline(project.baselineFile(remote.envName), remote.envName, g.baseline)
+      await saveBaseline(baselineFile, remote.envName, g.baseline)
       await g.local.saveCache()
-      await g.localRecords?.close()
+      await closeStores(g)
       g = undefined
-      g = await gather(project, remote, req)
-      const replan = onlyItems(await planFor(g, req, stale), stale)
+      g = await gather(project, remote, { ...opts, scope: prepared.scope, openLocalRecords: () => openLocal(project, opts) })
+      const resolutions = new Map(choices.resolutions ?? [])
+      if (prepared.direction === 'sync' && opts.resolve) {
+        for (const c of g.report.status.conflicts) if (stale.has(itemLabel(c)) && !resolutions.has(itemLabel(c))) resolutions.set(itemLabel(c), await opts.resolve(c))
+      }
+      const replan = onlyItems(makePlan(g.report.status, { direction: prepared.direction, ...choices, resolutions }, g.records), stale)
       const again = await applyPlan(replan, contextOf(g, backup))
       const r = report.result
       r.problems = [...r.problems.filter((p) => !(p.reason === 'stale' && stale.has(p.path))), ...again.problems]
@@ -359,8 +374,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       }
     }
     if (g && recorded()) {
-      const file = project.baselineFile(remote.envName)
-      await attempt(`Could not save the sync state ${file}`, () => saveBaseline(file, remote.envName, g!.baseline))
+      await attempt(`Could not save the sync state ${baselineFile}`, () => saveBaseline(baselineFile, remote.envName, g!.baseline))
     }
     if (backup) {
       const saved = finishing.length
@@ -369,8 +383,97 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       if (finishing.length > saved && outcome) outcome.backupRunId = null
     }
     await attempt('Could not save the scan cache', async () => g?.local.saveCache())
-    await attempt('Could not close the local database', async () => g?.localRecords?.close())
-    lock?.release()
+    await attempt('Could not close the local database', async () => (g ? closeStores(g) : undefined))
+    if (!opts.lock) lock.release()
     if (finishing.length && outcome) appendAll(outcome.errors, finishing)
   }
+}
+
+/** A run in one go, for a terminal or a script: prepare, plan with the choices, confirm, apply. */
+export interface RunRequest extends EngineOptions, RunChoices {
+  direction: Direction
+  dryRun?: boolean
+  /** sync: decides each conflict not in `resolutions`; without it, such conflicts are skipped. */
+  resolve?: (conflict: StatusEntry) => Resolution | Promise<Resolution>
+  /** Lets a run go on past the mass-delete guard. */
+  allowMassDelete?: boolean
+  /** Asked when the guard trips and allowMassDelete is not set; true goes on. */
+  confirmMassDelete?: (problem: string) => Promise<boolean>
+  /** Asked before conflicts are overwritten in the environment (overwriteRemote); true goes on. */
+  confirmOverwriteRemote?: (items: string[]) => Promise<boolean>
+}
+
+/** What a run did: its status, its plan, and what applying it did (null for a dry run). */
+export interface RunReport extends StatusReport {
+  direction: Direction
+  dryRun: boolean
+  plan: Plan
+  result: ApplyResult | null
+  /** The backup run that can undo this run's local changes, when it made any. */
+  backupRunId: string | null
+  /** How many local files and rows the run replaced or deleted (their old content is in the backup). */
+  backedUp: number
+  /** Items that changed while the run went and were planned again from a fresh look. */
+  replanned: string[]
+  /** Problems after the transfers (saving the sync state, the backup list): the run failed. */
+  errors: string[]
+}
+
+/**
+ * Runs a direction in one go: the two phases back to back, with the lock held from the first
+ * look to the last write (a terminal's run never meets a preview that went stale), and the
+ * operator's decisions asked through the request's callbacks.
+ */
+export async function runDirection(project: Project, remote: Remote, req: RunRequest): Promise<RunReport> {
+  const lock = req.dryRun ? null : acquireLock(project.stateDir, `${req.direction} ${remote.envName}`)
+  try {
+    if (lock) sweepStateTemps(project.stateDir)
+    const prepared = await prepareRun(project, remote, req.direction, { ...req, writing: !!lock })
+    const resolutions = new Map(req.resolutions ?? [])
+    if (req.direction === 'sync' && req.resolve) {
+      for (const c of prepared.report.status.conflicts) if (!resolutions.has(itemLabel(c))) resolutions.set(itemLabel(c), await req.resolve(c))
+    }
+    const choices: RunChoices = { overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions }
+    const planned = planRun(prepared, choices)
+    if (planned.guard && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(planned.guard)))) {
+      throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${planned.guard}`, 'Nothing was changed.', { problem: planned.guard })
+    }
+    if (planned.replacingRemote.length && req.overwriteRemote && req.confirmOverwriteRemote && !req.dryRun) {
+      if (!(await req.confirmOverwriteRemote(planned.replacingRemote))) {
+        throw new SyncDeskError('guard', `Nothing was pushed: replacing the changes made in ${remote.envName} was not confirmed.`, undefined, { env: remote.envName })
+      }
+    }
+    if (req.dryRun) return { ...prepared.report, direction: req.direction, dryRun: true, plan: planned.plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
+    return await applyRun(prepared, planned, choices, { ...req, allowMassDelete: true, lock: lock ?? undefined })
+  } finally {
+    lock?.release()
+  }
+}
+
+function actionLabel(x: { kind: 'file'; path: string } | { kind: 'record'; table: string; key: string }): string {
+  return x.kind === 'file' ? x.path : `${x.table}/${x.key}`
+}
+
+/** A plan cut down to some items (by label). */
+function onlyItems(plan: Plan, labels: ReadonlySet<string>): Plan {
+  return {
+    ...plan,
+    actions: plan.actions.filter((a) => labels.has(actionLabel(a))),
+    baselineUpdates: plan.baselineUpdates.filter((u) => labels.has(actionLabel(u))),
+    conflictsLeft: plan.conflictsLeft.filter((e) => labels.has(itemLabel(e))),
+    notCarried: [],
+  }
+}
+
+function onlyKind(plan: Plan, kind: 'file' | 'record'): Plan {
+  return { ...plan, actions: plan.actions.filter((a) => a.kind === kind) }
+}
+
+async function openLocal(project: Project, opts: EngineOptions): Promise<RecordStore | null> {
+  return opts.openLocalRecords ? opts.openLocalRecords() : openProjectDatabase(project)
+}
+
+async function closeStores(g: Gathered): Promise<void> {
+  await g.localRecords?.close()
+  g.localRecords = null
 }

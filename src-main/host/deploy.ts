@@ -13,7 +13,7 @@ export async function waitForDeployment(
   const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000)
   let current = started
   while (current.state === 'queued' || current.state === 'running') {
-    if (Date.now() > deadline) throw new SyncDeskError('remote-error', `The deployment ${current.id} of ${remote.envName} is still ${current.state}; stopped waiting.`, 'See "syncdesk deploy status".')
+    if (Date.now() > deadline) throw new SyncDeskError('remote-error', `The deployment ${current.id} of ${remote.envName} is still ${current.state}; stopped waiting.`, undefined, { deploymentId: current.id, env: remote.envName })
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500))
     if (!remote.deployment) break
     current = await remote.deployment(current.id)

@@ -11,7 +11,7 @@
  */
 import crypto from 'node:crypto'
 import http from 'node:http'
-import type { ApiDeployment, ApiFileVersion, ApiRecordVersion } from '../../src-shared/server-api.js'
+import type { ApiDeployment, ApiFileVersion, ApiManifest, ApiRecordVersion } from '../../src-shared/server-api.js'
 import https from 'node:https'
 import { chunk, mapLimit } from '../engine/concurrency.js'
 import { SyncDeskError } from '../engine/errors.js'
@@ -49,7 +49,27 @@ export interface ServerStatus {
   database?: { kind: 'sqlite' | 'postgres' } | null
   /** Records per table are there when the environment has a database. */
   items: { files: number; skipped: number; records?: Record<string, number> }
+  /** The manifest's version, as in its ETag (absent from older servers). */
+  manifestVersion?: string
   deploy: { configured: boolean; running: boolean; latest: ServerDeployment | null }
+}
+
+/** What the manifest requests of one ServerRemote cost. */
+export interface ManifestTransfers {
+  /** `GET /v1/files` requests answered. */
+  requests: number
+  /** Of those, how many were 304 Not Modified (no body). */
+  notModified: number
+  /** Body bytes received in all of them. */
+  bodyBytes: number
+}
+
+/** The last manifest received, with its ETag (null from servers that send none). */
+interface KeptManifest {
+  etag: string | null
+  version: string
+  files: Manifest
+  skipped: { path: string; reason: string }[]
 }
 
 /** A deployment as the environment server reports it (`logTail` as lines). */
@@ -131,6 +151,9 @@ export class ServerRemote implements Remote {
   private readonly o: Required<ServerRemoteOptions>
   /** Sizes from the last scan, to size read batches. */
   private knownSizes = new Map<string, number>()
+  /** The last manifest and its ETag, for conditional requests. */
+  private kept: KeptManifest | null = null
+  private readonly transfers: ManifestTransfers = { requests: 0, notModified: 0, bodyBytes: 0 }
 
   /**
    * @param envName the environment's name, for messages
@@ -181,8 +204,44 @@ export class ServerRemote implements Remote {
     return `server ${this.baseUrl}`
   }
 
+  /**
+   * The environment's manifest. The last one is kept with its ETag and asked for again with
+   * `If-None-Match`: while nothing changed the server answers 304 with no body, and the kept
+   * manifest is returned (a copy: the engine may trim what it is given).
+   */
   async scan(_filter: ScanFilter, opts: RemoteCallOptions = {}): Promise<RemoteScan> {
-    const body = await this.json<{ files: { path: string; hash: string; size: number; mtimeMs: number }[]; skipped: { path: string; reason: string }[] }>('GET', '/v1/files', { signal: opts.signal })
+    const m = await this.fetchManifest(opts.signal)
+    return { files: new Map(m.files), skipped: [...m.skipped] }
+  }
+
+  /**
+   * The version of the environment's manifest: it changes whenever a file is added, changed or
+   * deleted there. A poller compares it with the one it saw last; asking costs a 304 while
+   * nothing changed, and when something did, the new manifest is kept for the next `scan`.
+   */
+  async manifestVersion(opts: RemoteCallOptions = {}): Promise<string> {
+    return (await this.fetchManifest(opts.signal)).version
+  }
+
+  /** What the manifest requests of this remote cost so far (for tests and diagnostics). */
+  get manifestTransfers(): Readonly<ManifestTransfers> {
+    return { ...this.transfers }
+  }
+
+  private async fetchManifest(signal?: AbortSignal): Promise<KeptManifest> {
+    const kept = this.kept
+    const headers: Record<string, string> = kept?.etag ? { 'if-none-match': kept.etag } : {}
+    const ans = await this.call('GET', '/v1/files', { signal, headers, accept: [304] })
+    this.transfers.requests++
+    this.transfers.bodyBytes += ans.body.byteLength
+    const etag = typeof ans.headers.etag === 'string' ? ans.headers.etag : null
+    if (ans.status === 304) {
+      if (!kept) throw this.protocolError('304 Not Modified to a request without If-None-Match')
+      this.transfers.notModified++
+      return kept
+    }
+    const body = parseJson<ApiManifest>(ans, this)
+    if (!Array.isArray(body.files) || !Array.isArray(body.skipped)) throw this.protocolError('a manifest without files')
     const files: Manifest = new Map()
     const sizes = new Map<string, number>()
     for (const f of body.files) {
@@ -190,7 +249,11 @@ export class ServerRemote implements Remote {
       sizes.set(f.path, f.size)
     }
     this.knownSizes = sizes
-    return { files, skipped: body.skipped }
+    // A server older than manifest versions sends no ETag: the version is then the body's digest.
+    const version = etag ? etag.replace(/^W\//, '').replace(/^"|"$/g, '') : sha256Hex(ans.body)
+    const m: KeptManifest = { etag, version, files, skipped: body.skipped }
+    this.kept = m
+    return m
   }
 
   async readFiles(paths: readonly string[], opts: RemoteCallOptions = {}): Promise<Map<string, Buffer | Error>> {

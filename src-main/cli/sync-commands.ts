@@ -1,0 +1,166 @@
+/**
+ * The commands that look and move: `status`, `pull`, `push`, `sync`, `clone`, `deploy …`,
+ * `backups …` and `demo`. Each translates its arguments into host calls and the answers into
+ * words; the runs themselves are in run-command.ts.
+ */
+import path from 'node:path'
+import { Option, type Command } from 'commander'
+import { CATEGORIES, type SyncScope } from '../../src-shared/sync-types.js'
+import { displayName, displayText } from '../../src-shared/display-text.js'
+import { SyncDeskError, describeError } from '../engine/errors.js'
+import { assertEnvName } from '../engine/project.js'
+import { assertFolderOutsideProject } from '../remotes/open-remote.js'
+import { DEMO_ENV, createDemo } from '../host/demo.js'
+import { EXIT, type CliContext } from './cli-context.js'
+import { formatDeployment, formatStatus, formatSummaryLine } from './format.js'
+import { deployAndWait, envNameOrUsage, itemRef, runCommand, type RunFlags } from './run-command.js'
+
+function scopeOption(): Option {
+  return new Option('--scope <scope>', 'what to compare: files, records (database) or all').choices(['files', 'records', 'all']).default('all')
+}
+
+/** Registers the commands that look and move. */
+export function registerSyncCommands(program: Command, ctx: CliContext): void {
+  const { host } = ctx
+  program
+    .command('status')
+    .alias('sync-status')
+    .description('show what changed where: remote_to_local, local_to_remote, conflicts, in_sync')
+    .option('--env <name>', 'the environment (optional when there is only one)')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'human']).default('human'))
+    .addOption(new Option('--format-output <format>', 'alias of --format').choices(['json', 'human']).hideHelp())
+    .option('--all', 'list in-sync items too (human format)')
+    .addOption(scopeOption())
+    .action(async (o: { env?: string; format: string; formatOutput?: string; all?: boolean; scope: SyncScope }, cmd: Command) => {
+      const project = ctx.projectOf(cmd)
+      const json = (o.formatOutput ?? o.format) === 'json'
+      const names = Object.keys(project.config.environments)
+      if (!o.env && !json && names.length > 1) {
+        // Several environments: one summary line each (last sync, pending counts, deployment).
+        for (const name of names) {
+          try {
+            const { report, info } = await host.status(project, name, { scope: o.scope, withInfo: true })
+            ctx.out(formatSummaryLine(report, info))
+          } catch (err) {
+            ctx.out(`${displayName(name)}: ${displayText(err instanceof SyncDeskError ? err.message : describeError(err))}`)
+            ctx.setExit(EXIT.error)
+          }
+        }
+        ctx.out('\nDetails: syncdesk status --env NAME')
+        return
+      }
+      const envName = envNameOrUsage(ctx, project, o.env)
+      const { report, info } = await host.status(project, envName, { scope: o.scope, withInfo: !json })
+      for (const w of report.warnings) process.stderr.write(`Warning: ${displayText(w)}\n`)
+      if (json) {
+        const obj: Record<string, unknown> = {}
+        for (const c of CATEGORIES) obj[c] = report.status[c]
+        // In-sync items are listed by name only: thousands of hashes nobody reads cost seconds.
+        obj.in_sync = report.status.in_sync.map((e) => ({ kind: e.kind, ...itemRef(e), local: e.local, remote: e.remote }))
+        ctx.out(JSON.stringify(obj))
+      } else ctx.out(`${formatSummaryLine(report, info)}\n\n${formatStatus(report, { all: o.all })}`)
+    })
+
+  const runOptions = (c: Command) =>
+    c
+      .option('--env <name>', 'the environment (optional when there is only one)')
+      .option('--dry-run', 'print what would change, change nothing')
+      .option('--allow-mass-delete', 'go on past the mass-delete guard')
+      .option('-y, --yes', 'ask nothing on a terminal (flags decide)')
+      .addOption(new Option('--format <format>', 'output format').choices(['json', 'human']).default('human'))
+      .addOption(scopeOption())
+
+  runOptions(program.command('pull').description('bring the environment’s changes here (remote_to_local)'))
+    .option('--overwrite-local', 'also replace local changes in conflicts with the environment’s (backed up first)')
+    .action(async (o: RunFlags, cmd: Command) => ctx.setExit(await runCommand(ctx, cmd, 'pull', o)))
+
+  runOptions(program.command('push').alias('sync-local-to-remote').description('send local changes to the environment (local_to_remote)'))
+    .option('--overwrite-remote', 'also replace the environment’s changes in conflicts with the local ones')
+    .option('--deploy', 'after a successful push, deploy the environment and wait for the outcome')
+    .action(async (o: RunFlags, cmd: Command) => ctx.setExit(await runCommand(ctx, cmd, 'push', o)))
+
+  runOptions(program.command('sync').description('both directions; each conflict is resolved: keep local / keep remote / skip'))
+    .addOption(
+      new Option('--resolve <choice>', 'resolve every conflict this way (no prompt); merge: field-level merge of records that changed in different fields, others skipped').choices([
+        'local',
+        'remote',
+        'skip',
+        'merge',
+      ]),
+    )
+    .action(async (o: RunFlags, cmd: Command) => ctx.setExit(await runCommand(ctx, cmd, 'sync', o)))
+
+  runOptions(program.command('clone').alias('sync-project-to-local').description('pull the whole environment into an empty project directory'))
+    .option('--folder <path>', 'in a new directory: the environment folder to clone from')
+    .action(async (o: RunFlags & { folder?: string }, cmd: Command) => {
+      const dir = ctx.projectDirOf(cmd)
+      if (o.folder) {
+        const folder = path.resolve(o.folder)
+        const name = o.env ?? 'origin'
+        assertEnvName(name)
+        // Check before init, so a refused clone leaves no .syncdesk/ behind.
+        assertFolderOutsideProject(dir, folder)
+        const { project } = await host.initProject(dir)
+        if (!project.config.environments[name]) await host.addFolderEnvironment(project, name, folder)
+        o.env = name
+      }
+      ctx.setExit(await runCommand(ctx, cmd, 'clone', o))
+    })
+
+  const deploy = program.command('deploy').description('the environment’s deployments')
+  deploy
+    .command('status')
+    .description('the state of the environment’s latest deployment')
+    .option('--env <name>', 'the environment (optional when there is only one)')
+    .action(async (o: { env?: string }, cmd: Command) => {
+      const project = ctx.projectOf(cmd)
+      const envName = envNameOrUsage(ctx, project, o.env)
+      const d = await host.deploymentStatus(project, envName)
+      ctx.out(d ? formatDeployment(envName, d) : `${displayName(envName)} has not been deployed yet.`)
+      if (d?.state === 'failed') ctx.setExit(EXIT.error)
+    })
+  deploy
+    .command('start')
+    .description('deploy the environment now and wait for the outcome')
+    .option('--env <name>', 'the environment (optional when there is only one)')
+    .action(async (o: { env?: string }, cmd: Command) => {
+      const project = ctx.projectOf(cmd)
+      ctx.setExit(await deployAndWait(ctx, project, envNameOrUsage(ctx, project, o.env)))
+    })
+
+  const backups = program.command('backups').description('local backups made before files were replaced or deleted')
+  backups
+    .command('list')
+    .description('list the runs that replaced or deleted local files, newest first')
+    .action(async (_o, cmd: Command) => {
+      const list = host.backups(ctx.projectOf(cmd))
+      if (list.length === 0) return ctx.out('No backups yet.')
+      for (const b of list) ctx.out(`${displayName(b.runId)}  ${displayName(b.direction).padEnd(5)} ${displayName(b.env).padEnd(12)} ${b.overwritten} replaced, ${b.deleted} deleted, ${b.created} created`)
+    })
+  backups
+    .command('restore <run>')
+    .description('undo a run: put back the local files it replaced or deleted ("latest" for the last one)')
+    .option('-y, --yes', 'ask nothing (a restore asks nothing; accepted as by every other command)')
+    .action(async (runId: string, _o, cmd: Command) => {
+      const r = await host.restore(ctx.projectOf(cmd), runId)
+      const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`
+      ctx.out(`Restored ${n(r.restored.length, 'item')} and removed ${n(r.removed.length, 'item')} that run had created.`)
+      for (const l of r.left) ctx.out(`  left as it is: ${displayName(l.path)} (${displayText(l.reason)})`)
+      if (r.restored.length + r.removed.length) ctx.out(`This restore can itself be undone: syncdesk backups restore ${r.restoreRunId}`)
+      if (r.left.length) ctx.setExit(EXIT.stopped)
+    })
+
+  program
+    .command('demo')
+    .description('make a demo project with a local environment and show its status')
+    .option('--dir <dir>', 'where to make it', path.join(process.env.HOME ?? process.cwd(), 'syncdesk-demo'))
+    .action(async (o: { dir: string }) => {
+      const { projectDir, envDir } = await createDemo(path.resolve(o.dir))
+      const project = host.openProject(projectDir)
+      const { report } = await host.status(project, DEMO_ENV)
+      const shownDir = displayText(projectDir)
+      ctx.out(`Demo project: ${shownDir}\nIts environment "${DEMO_ENV}" is the folder ${displayText(envDir)} (standing in for the cloud).\n`)
+      ctx.out(formatStatus(report))
+      ctx.out(`\nTry:\n  npx syncdesk --project-dir ${shownDir} sync\n  npx syncdesk --project-dir ${shownDir} status`)
+    })
+}

@@ -1,0 +1,20 @@
+/**
+ * Wiring, done once per entry point: the app host with the real keychain (keytar), for the
+ * desktop app and `syncdesk serve`.
+ */
+import os from 'node:os'
+import path from 'node:path'
+import { KeytarCredentialStore } from '../secrets/keytar-store.js'
+import { AppHost } from './app-host.js'
+
+/** Where the host keeps what it remembers when the face does not say (`~/.config/syncdesk`). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SYNCDESK_DATA_DIR) return path.resolve(env.SYNCDESK_DATA_DIR)
+  const base = env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config')
+  return path.join(base, 'syncdesk')
+}
+
+/** Builds the app host with the OS keychain. */
+export async function createHost(opts: { dataDir?: string; hostKind: 'electron' | 'web'; version: string; demoDir?: string }): Promise<AppHost> {
+  return new AppHost({ dataDir: opts.dataDir ?? defaultDataDir(), credentials: new KeytarCredentialStore(), hostKind: opts.hostKind, version: opts.version, demoDir: opts.demoDir })
+}
