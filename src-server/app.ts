@@ -20,6 +20,7 @@ import { recordsRoutes } from './routes/records.js'
 import { statusRoutes } from './routes/status.js'
 import { versionRoutes } from './routes/versions.js'
 import { SCOPES, TokenFileDamaged, type Scope } from './tokens.js'
+import { displayText } from '../src-shared/display-text.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -66,8 +67,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     throw err
   }
   const stderr = (line: string): void => void process.stderr.write(line + '\n')
-  const log = opts.log === undefined ? stderr : opts.log
-  const warn = opts.warn !== undefined ? opts.warn : opts.log !== undefined ? opts.log : stderr
+  // Log lines can carry names a client sent: each is escaped before it reaches a terminal or a file.
+  const escaped = (sink: false | ((line: string) => void)) => (sink ? (line: string) => sink(displayText(line)) : false)
+  const log = escaped(opts.log === undefined ? stderr : opts.log)
+  const warn = escaped(opts.warn !== undefined ? opts.warn : opts.log !== undefined ? opts.log : stderr)
   const maxBatchBytes = opts.maxBatchBytes ?? 64 * MiB
   env.tokens.onDamaged = (err) => {
     if (warn) warn(`syncdesk-server: ${err.message} Every request is refused (503 tokens-unreadable) until it is fixed. ${err.hint ?? ''}`.trimEnd())

@@ -6,8 +6,11 @@
  * restore from the command line follows the same rules as one over HTTP: the path is checked,
  * the write is conditional and the content it replaces is kept as a version in turn.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import type { ApiManifestEntry, ApiSkippedFile } from '../src-shared/server-api.js'
+import { isTempName } from '../src-main/engine/atomic.js'
 import { openRecordStore, type TableSpec } from '../src-main/engine/records/record-store.js'
 import { DirStore, type DeleteRequest, type ItemResult, type ScanResult, type WriteRequest } from '../src-main/engine/dir-store.js'
 import { createFilter, IGNORE_FILE, readIgnoreRules, type ScanFilter } from '../src-main/engine/filter.js'
@@ -50,6 +53,8 @@ export interface EnvironmentOptions {
    * when that file exists, else none. Opened by `openDatabase`.
    */
   databaseUrl?: string
+  /** How long a manifest is trusted without a scan while no change was seen (default MANIFEST_MAX_AGE_MS). */
+  manifestMaxAgeMs?: number
 }
 
 /** The outcome of one item of a write request, as the API reports it. */
@@ -59,6 +64,26 @@ export interface ItemOutcome {
   hash?: string | null
   error?: { code: string; message: string; currentHash?: string | null }
 }
+
+/**
+ * The manifest as `GET /v1/files` serves it, with its version.
+ *
+ * `version` is a digest of exactly what is served (every path, hash, size and mtime, and the
+ * skipped files): equal versions mean equal bodies, across restarts too, so it can be an ETag.
+ * `body` is the JSON answer, made once per version.
+ */
+export interface ServedManifest {
+  version: string
+  files: number
+  skipped: number
+  body: string
+}
+
+/**
+ * How long a manifest is trusted without a scan even while no change was noticed: the backstop
+ * for changes no watch sees (another machine writing into a network share).
+ */
+export const MANIFEST_MAX_AGE_MS = 30_000
 
 /** Reads `.syncdesk-server/config.json`; a missing file is an empty config, a broken one an error. */
 export function readServerConfig(projectDir: string): ServerConfigFile {
@@ -92,6 +117,15 @@ export class Environment {
   private readonly extraExtensions: string[]
   private filterStamp = ''
   private cachedFilter: ScanFilter | null = null
+  private readonly serving: boolean
+  private readonly manifestMaxAgeMs: number
+  /** Bumped by every write through the server and every change a watch saw on disk. */
+  private changeSeq = 0
+  /** The last manifest made, with the change count it is valid for and when its scan began. */
+  private lastManifest: { seq: number; startedAt: number; value: ServedManifest } | null = null
+  private manifestScan: { seq: number; promise: Promise<ServedManifest> } | null = null
+  /** Watches on the served folders (serving process only), started with the first manifest. */
+  private changes: TreeChanges | null = null
 
   constructor(opts: EnvironmentOptions) {
     this.root = path.resolve(opts.projectDir)
@@ -103,6 +137,8 @@ export class Environment {
     this.name = opts.name ?? config.name ?? path.basename(this.root)
     this.extraExtensions = opts.extraExtensions ?? config.extraExtensions ?? []
     this.databaseUrl = opts.databaseUrl
+    this.serving = opts.serving ?? false
+    this.manifestMaxAgeMs = opts.manifestMaxAgeMs ?? MANIFEST_MAX_AGE_MS
     this.tables = (config.tables ?? [...DEFAULT_TABLES]).filter((t) => IDENTIFIER_RE.test(t?.name ?? '') && IDENTIFIER_RE.test(t?.key ?? ''))
     this.store = new DirStore(this.root, { cacheFile: path.join(this.dataDir, 'scan-cache.json'), concurrency: opts.concurrency ?? 64 })
     this.tokens = new TokenStore(path.join(this.dataDir, 'tokens.json'))
@@ -152,6 +188,46 @@ export class Environment {
   }
 
   /**
+   * The manifest and its version, made cheaply when nothing changed.
+   *
+   * While the served folder is watched (the serving process) and no change was seen since the
+   * last scan (no write through the server, no event from a watch, less than
+   * `manifestMaxAgeMs` ago), the last manifest is returned without touching the disk: a
+   * no-change poll costs a comparison. Otherwise the folder is scanned (fast-check cache: only
+   * changed files are hashed) and the version is the digest of the result. `fresh` always scans.
+   */
+  async manifest(opts: { fresh?: boolean } = {}): Promise<ServedManifest> {
+    // Events of changes made just before this request (a file written, then a GET) are queued
+    // already; let them land before deciding that nothing changed.
+    await new Promise((resolve) => setImmediate(resolve))
+    if (this.serving && !this.changes) this.changes = new TreeChanges(this.root, () => this.filter(), () => this.noteChange())
+    const last = this.lastManifest
+    if (!opts.fresh && last && last.seq === this.changeSeq && this.changes?.trusted && Date.now() - last.startedAt < this.manifestMaxAgeMs) return last.value
+    const seq = this.changeSeq
+    if (!opts.fresh && this.manifestScan?.seq === seq) return this.manifestScan.promise
+    // New folders get their watch before the scan: a change in one after this is seen by the
+    // watch, one before it by the scan.
+    this.changes?.watchNewFolders()
+    const startedAt = Date.now()
+    const promise = this.scan().then((result) => {
+      const value = serveManifest(result)
+      if (!this.lastManifest || this.lastManifest.seq <= seq) this.lastManifest = { seq, startedAt, value }
+      return value
+    })
+    this.manifestScan = { seq, promise }
+    try {
+      return await promise
+    } finally {
+      if (this.manifestScan?.promise === promise) this.manifestScan = null
+    }
+  }
+
+  /** Says the served files may have changed: the next manifest scans. */
+  noteChange(): void {
+    this.changeSeq++
+  }
+
+  /**
    * Removes temp files an interrupted write left behind: only SyncDesk's own, and only those
    * whose writer is gone (another server on a shared folder may still be writing).
    */
@@ -169,8 +245,14 @@ export class Environment {
     return this.locks.run(all, async () => {
       const versionId = sortableId()
       const { hook, kept } = this.versions.hook(versionId)
-      const writeResults = writes.length ? await this.store.writeBatch(writes, hook) : []
-      const deleteResults = deletes.length ? await this.store.deleteBatch(deletes, hook) : []
+      let writeResults: ItemResult[]
+      let deleteResults: ItemResult[]
+      try {
+        writeResults = writes.length ? await this.store.writeBatch(writes, hook) : []
+        deleteResults = deletes.length ? await this.store.deleteBatch(deletes, hook) : []
+      } finally {
+        this.noteChange()
+      }
       if (kept() > 0) await this.versions.writeMeta(versionId, { at: new Date().toISOString(), by, op })
       const w = await Promise.all(writeResults.map((r, i) => this.outcome(r, (writes[i] as WriteRequest).expectedHash === null ? 201 : 200)))
       const d = await Promise.all(deleteResults.map((r) => this.outcome(r, 200)))
@@ -227,10 +309,175 @@ export class Environment {
 
   /** Flushes status and caches, stops a running deployment. */
   async close(): Promise<void> {
+    this.changes?.close()
+    this.changes = null
     await this.deployer.stop()
     await this.records?.close()
     this.records = null
     await this.status.flush()
     await this.store.saveCache()
+  }
+}
+
+/** The manifest of a scan as served: sorted, serialized once, and its digest as the version. */
+function serveManifest(result: ScanResult): ServedManifest {
+  const files: ApiManifestEntry[] = []
+  for (const [p, e] of result.files) files.push({ path: p, hash: e.hash, size: e.size, mtimeMs: e.mtimeMs })
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const skipped: ApiSkippedFile[] = [...result.skipped].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.reason < b.reason ? -1 : 1))
+  const body = JSON.stringify({ files, skipped })
+  // The body is a function of the manifest alone (sorted, fixed key order): its digest is the version.
+  const version = crypto.createHash('sha256').update(body).digest('hex').slice(0, 40)
+  return { version, files: files.length, skipped: skipped.length, body }
+}
+
+/** More folders than this are not watched (each costs a kernel watch); the manifest then scans every time. */
+const MAX_WATCHED_FOLDERS = 50_000
+
+/**
+ * Watches every synced folder of the served tree, to know when the manifest may have changed.
+ *
+ * One `fs.watch` per folder (not per file): a folder's watch reports every change of the files
+ * in it (writes, creations, deletions, renames), which is all the manifest needs to know; what
+ * changed is for the scan to find. New folders are watched as they appear (before the scan
+ * that follows, see Environment.manifest), folders that went away are let go. When watching
+ * fails (the system's watch limit, too many folders), `trusted` turns false for good and the
+ * manifest scans at every request, as it would without watches.
+ */
+class TreeChanges {
+  trusted = true
+  private readonly watches = new Map<string, fs.FSWatcher>()
+  /** Entries (absolute paths) an event named, that may be new folders or folders gone. */
+  private readonly touched = new Set<string>()
+  private rewalk = false
+
+  constructor(
+    private readonly root: string,
+    private readonly filter: () => ScanFilter,
+    private readonly onChange: () => void,
+  ) {
+    this.walk(root, '')
+  }
+
+  /** Watches the folders that appeared since the last call, and lets go of those that went away. */
+  watchNewFolders(): void {
+    if (!this.trusted) return
+    if (this.rewalk) {
+      this.rewalk = false
+      this.touched.clear()
+      for (const dir of [...this.watches.keys()]) if (!isFolder(dir)) this.unwatch(dir)
+      this.walk(this.root, '')
+      return
+    }
+    const touched = [...this.touched]
+    this.touched.clear()
+    for (const abs of touched) {
+      if (this.watches.has(abs) && !isFolder(abs)) this.unwatch(abs)
+      else if (!this.watches.has(abs) && isFolder(abs)) {
+        const rel = path.relative(this.root, abs).split(path.sep).join('/')
+        if (this.included(rel)) this.walk(abs, rel)
+      }
+    }
+  }
+
+  close(): void {
+    for (const w of this.watches.values()) w.close()
+    this.watches.clear()
+    this.trusted = false
+  }
+
+  /** Whether a folder (relative) and every folder above it are synced. */
+  private included(rel: string): boolean {
+    const filter = this.filter()
+    let prefix = ''
+    for (const seg of rel.split('/')) {
+      prefix = prefix ? `${prefix}/${seg}` : seg
+      if (!filter.includeDir(prefix, seg)) return false
+    }
+    return true
+  }
+
+  /** Watches a folder and every synced folder under it (symbolic links are never followed). */
+  private walk(abs: string, rel: string): void {
+    if (!this.trusted) return
+    this.watch(abs, rel)
+    let entries: fs.Dirent[]
+    try {
+      entries = fs.readdirSync(abs, { withFileTypes: true })
+    } catch {
+      return
+    }
+    const filter = this.filter()
+    for (const e of entries) {
+      if (!e.isDirectory()) continue
+      const childRel = rel ? `${rel}/${e.name}` : e.name
+      if (filter.includeDir(childRel, e.name)) this.walk(path.join(abs, e.name), childRel)
+    }
+  }
+
+  private watch(abs: string, rel: string): void {
+    if (!this.trusted || this.watches.has(abs)) return
+    if (this.watches.size >= MAX_WATCHED_FOLDERS) {
+      this.giveUp()
+      return
+    }
+    let w: fs.FSWatcher
+    try {
+      w = fs.watch(abs, { persistent: false }, (_event, name) => this.changed(abs, rel, name === null ? null : String(name)))
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') return
+      this.giveUp()
+      return
+    }
+    w.on('error', () => {
+      if (isFolder(abs)) this.giveUp()
+      else this.unwatch(abs)
+      this.onChange()
+    })
+    this.watches.set(abs, w)
+  }
+
+  private changed(abs: string, rel: string, name: string | null): void {
+    if (name === null) {
+      // No name: something changed in this folder, maybe a folder. Look again everywhere.
+      this.rewalk = true
+      this.onChange()
+      return
+    }
+    // SyncDesk's own temp files come and go with every write through the server (which notes
+    // its change itself); names that are neither synced files nor synced folders change nothing.
+    if (isTempName(name)) return
+    const childRel = rel ? `${rel}/${name}` : name
+    if (childRel === IGNORE_FILE) this.rewalk = true
+    else {
+      const filter = this.filter()
+      if (!filter.includeFile(childRel, name) && !filter.includeDir(childRel, name) && !this.watches.has(path.join(abs, name))) return
+    }
+    this.touched.add(path.join(abs, name))
+    this.onChange()
+  }
+
+  private unwatch(abs: string): void {
+    const prefix = abs + path.sep
+    for (const [dir, w] of this.watches) {
+      if (dir === abs || dir.startsWith(prefix)) {
+        w.close()
+        this.watches.delete(dir)
+      }
+    }
+  }
+
+  private giveUp(): void {
+    this.close()
+    this.onChange()
+  }
+}
+
+function isFolder(abs: string): boolean {
+  try {
+    return fs.lstatSync(abs).isDirectory()
+  } catch {
+    return false
   }
 }

@@ -13,6 +13,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { describeError, SyncDeskError } from '../src-main/engine/errors.js'
+import { displayName, displayText } from '../src-shared/display-text.js'
 import { buildServer } from './app.js'
 import { Environment, readServerConfig, SERVER_DATA_DIR } from './environment.js'
 import { ApiError } from './http-errors.js'
@@ -150,7 +151,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (!(err instanceof TokenFileDamaged)) throw err
   }
   const db = app.environment.records
-  process.stdout.write(`syncdesk-server: serving "${app.environment.name}" (${root}) on ${address}\n`)
+  process.stdout.write(displayText(`syncdesk-server: serving "${app.environment.name}" (${root}) on ${address}`) + '\n')
   process.stderr.write(`syncdesk-server: database: ${db ? db.store.describe() : 'none (records are not served; give --database-url, or create .syncdesk-server/database.sqlite)'}\n`)
   let closing = false
   const shutdown = (): void => {
@@ -192,7 +193,7 @@ token
     const scopes = parseScopes(flags.scopes)
     const store = tokenStore(flags.projectDir)
     const aside = store.setAsideIfDamaged()
-    if (aside) process.stderr.write(`syncdesk-server: the token file was damaged (${aside.detail}); moved it aside to ${aside.movedTo} and started a new one. The tokens it held no longer work: create them again.\n`)
+    if (aside) process.stderr.write(displayText(`syncdesk-server: the token file was damaged (${aside.detail}); moved it aside to ${aside.movedTo} and started a new one. The tokens it held no longer work: create them again.`) + '\n')
     const secret = await store.create(name, scopes)
     process.stderr.write(`Created token "${name}" (${scopes.join(',')}). It is shown only now; store it in your keychain:\n`)
     process.stdout.write(secret + '\n')
@@ -206,7 +207,7 @@ token
     const list = tokenStore(flags.projectDir).list()
     if (flags.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n')
     else if (list.length === 0) process.stdout.write('No tokens.\n')
-    else for (const t of list) process.stdout.write(`${t.name}\t${t.scopes.join(',')}\t${t.created}\n`)
+    else for (const t of list) process.stdout.write(`${displayName(t.name)}\t${t.scopes.join(',')}\t${displayText(t.created)}\n`)
   })
 token
   .command('revoke <name>')
@@ -230,7 +231,7 @@ program
     const list = await env.versions.list(itemPath, flags.limit)
     if (flags.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n')
     else if (list.length === 0) process.stdout.write('No kept versions.\n')
-    else for (const v of list) process.stdout.write(`${v.id}\t${v.path}\t${v.size} B\t${v.op ?? '-'} by ${v.by ?? '-'} at ${v.at ?? '-'}\n`)
+    else for (const v of list) process.stdout.write(`${displayText(v.id)}\t${displayName(v.path)}\t${v.size} B\t${displayText(v.op ?? '-')} by ${displayText(v.by ?? '-')} at ${displayText(v.at ?? '-')}\n`)
   })
 
 program
@@ -244,10 +245,10 @@ program
     const o = await env.restore(versionId, itemPath, 'command-line')
     await env.close()
     if (o.status >= 400) throw new SyncDeskError('io', `Could not restore ${itemPath}: ${o.error?.message ?? 'failed'}`)
-    process.stdout.write(`Restored ${itemPath} from version ${versionId}.${o.versionId ? ` The content it replaced is kept as version ${o.versionId}.` : ''}\n`)
+    process.stdout.write(displayText(`Restored ${itemPath} from version ${versionId}.${o.versionId ? ` The content it replaced is kept as version ${o.versionId}.` : ''}`) + '\n')
   })
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`syncdesk-server: ${failureLine(err)}\n`)
+  process.stderr.write(`syncdesk-server: ${displayText(failureLine(err))}\n`)
   process.exit(err instanceof SyncDeskError && err.code === 'usage' ? 2 : 1)
 })

@@ -1,6 +1,10 @@
 /**
  * `/v1/files`: the manifest, one file at a time (raw bytes, ETag, If-Match), and batches.
  *
+ * The manifest carries its version as its ETag, so a client polling for changes sends
+ * `If-None-Match` and, while nothing changed, gets a 304 with no body: a no-change poll of
+ * ten thousand files moves a few hundred bytes and (with the folder watched) reads no disk.
+ *
  * Batches exist so ten thousand small files cost a few dozen round trips: `POST
  * /v1/files/read` returns contents as base64 in JSON and `POST /v1/files/write` applies
  * conditional writes and deletes with a result per item. A refused item (bad path, missing
@@ -62,11 +66,15 @@ function isMissing(err: unknown): boolean {
 export async function filesRoutes(app: FastifyInstance, opts: FilesRouteOptions): Promise<void> {
   const { env } = opts
 
-  app.get('/files', { config: { scope: 'read' } }, async () => {
-    const { files, skipped } = await env.scan()
-    const list = [...files].map(([path, e]) => ({ path, hash: e.hash, size: e.size, mtimeMs: e.mtimeMs }))
-    list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    return { files: list, skipped }
+  // The manifest is versioned: its ETag is the manifest's version, and a client that sends it
+  // back (If-None-Match) gets 304 and no body while nothing changed, usually without a scan.
+  // Without If-None-Match the folder is always scanned: the answer is as fresh as can be.
+  app.get('/files', { config: { scope: 'read' } }, async (req: FastifyRequest, reply: FastifyReply) => {
+    const ifNoneMatch = header(req, 'if-none-match')
+    const manifest = await env.manifest({ fresh: ifNoneMatch === undefined })
+    void reply.header('etag', manifestEtag(manifest.version)).header('cache-control', 'private, no-cache')
+    if (ifNoneMatch !== undefined && etagListMatches(ifNoneMatch, manifest.version)) return reply.code(304).send()
+    return reply.type('application/json; charset=utf-8').send(manifest.body)
   })
 
   app.post('/files/read', { config: { scope: 'read' }, bodyLimit: opts.maxBatchBytes }, async (req: FastifyRequest) => {
@@ -166,6 +174,22 @@ export async function filesRoutes(app: FastifyInstance, opts: FilesRouteOptions)
       return sendOutcome(reply, res.deletes[0] as ItemOutcome, 'path', res.versionId)
     })
   })
+}
+
+/** The ETag of a manifest version. */
+export function manifestEtag(version: string): string {
+  return `"${version}"`
+}
+
+/**
+ * Whether an If-None-Match header names this manifest version: `*`, or a list of ETags,
+ * weak (`W/"…"`) or strong, compared by their value (RFC 9110's weak comparison, the one
+ * If-None-Match uses).
+ */
+export function etagListMatches(ifNoneMatch: string, version: string): boolean {
+  if (ifNoneMatch.trim() === '*') return true
+  for (const m of ifNoneMatch.matchAll(/(?:W\/)?"([^"]*)"/g)) if (m[1] === version) return true
+  return false
 }
 
 function wildcard(req: FastifyRequest): string {
