@@ -50,3 +50,39 @@ export interface ErrorPayload {
   hint?: string
   details?: ErrorDetails
 }
+
+/**
+ * An error a user can read: a code, a one-line message, a neutral hint and details.
+ *
+ * The engine and the host throw it; `toPayload` is what crosses the contract. Every face
+ * prints `message` (plus its own words for the code) and never a stack.
+ */
+export class SyncDeskError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly hint?: string,
+    readonly details?: ErrorDetails,
+  ) {
+    super(message)
+    this.name = 'SyncDeskError'
+  }
+
+  /** The error as data, for the contract. */
+  toPayload(): ErrorPayload {
+    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}), ...(this.details ? { details: this.details } : {}) }
+  }
+}
+
+/** A short description of any thrown value, for messages (system errors in plain words). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as Error & { code?: unknown }).code
+    if (code === 'ENOSPC') return 'the disk is full'
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+    if (code === 'EROFS') return 'the file system is read-only'
+    if (code === 'ENOENT') return 'no such file or directory'
+    return err.message
+  }
+  return String(err)
+}

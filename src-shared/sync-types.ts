@@ -56,6 +56,8 @@ export interface RecordStatusEntry {
   localData?: RecordData | null
   remoteData?: RecordData | null
   baseData?: RecordData | null
+  /** For mergeable conflicts: the field-level merge (base plus both sides' changes). */
+  mergedData?: RecordData
 }
 
 export type StatusEntry = FileStatusEntry | RecordStatusEntry

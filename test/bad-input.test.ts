@@ -12,7 +12,7 @@ import { pathProblem, resolveItem } from '../src-main/engine/paths.js'
 import { initProject, type Project } from '../src-main/engine/project.js'
 import { getStatus, runDirection } from '../src-main/engine/sync-engine.js'
 import { FolderRemote } from '../src-main/remotes/folder-remote.js'
-import type { DeleteRequest, ItemResult, Remote, RemoteScan, WriteRequest } from '../src-main/remotes/remote.js'
+import type { DeleteRequest, ItemResult, Remote, RemoteScan, WriteRequest } from '../src-main/engine/remote.js'
 import type { ScanFilter } from '../src-main/engine/filter.js'
 import { cleanupTemps, cli, cliProject, ensureBuilt, get, itemPath, lines, put, readTree, sha, syncedTree, tempDir, treeObject, type CliResult } from './helpers.js'
 

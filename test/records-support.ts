@@ -8,7 +8,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import { openRecordStore, type RecordEntry } from '../src-main/engine/records/record-store.js'
+import { openRecordStore } from '../src-main/engine/records/open-record-store.js'
+import type { RecordEntry } from '../src-main/engine/records/record-store.js'
 import { cli, REPO, type CliResult } from './helpers.js'
 
 /** The synced tables, as SQLite declares them. */

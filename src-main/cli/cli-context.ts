@@ -8,7 +8,7 @@
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { ErrorCode } from '../../src-shared/errors.js'
-import type { Project } from '../engine/project.js'
+import type { Project } from '../host/engine-types.js'
 import type { SyncHost } from '../host/sync-host.js'
 
 /** Exit codes of the CLI, documented in the README. */

@@ -3,7 +3,7 @@
  * CLI adds what to type about it. The MCP server and the dashboard word the same codes their
  * own way (an argument, a button), so no flag or command name is written below the faces.
  */
-import type { SyncDeskError } from '../engine/errors.js'
+import type { SyncDeskError } from '../../src-shared/errors.js'
 
 /** What to do about an error, in the CLI's words (its commands and flags), or undefined. */
 export function cliHint(err: SyncDeskError): string | undefined {

@@ -8,10 +8,7 @@
 import type { SideChange, StatusEntry, SyncProgress, SyncStatus } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
 import { displayName, displayText } from '../../src-shared/display-text.js'
-import type { RunReport, StatusReport } from '../engine/sync-engine.js'
-import type { DeploymentInfo, EnvironmentInfo } from '../remotes/remote.js'
-import type { Action } from '../engine/plan.js'
-import { planTotals } from '../engine/plan.js'
+import { planTotals, type Action, type DeploymentInfo, type EnvironmentInfo, type RunReport, type StatusReport } from '../host/engine-types.js'
 
 /** A local date-time like `2024-11-01 14:32`. */
 export function formatTime(ms: number | null): string {

@@ -12,9 +12,8 @@
  */
 import { Command, CommanderError } from 'commander'
 import { displayText } from '../../src-shared/display-text.js'
-import { SyncDeskError, describeError } from '../engine/errors.js'
-import { SyncHost } from '../host/sync-host.js'
-import { KeytarCredentialStore } from '../secrets/keytar-store.js'
+import { SyncDeskError, describeError } from '../../src-shared/errors.js'
+import { createCliHost } from '../host/create-host.js'
 import { CliContext, EXIT, exitCodeFor } from './cli-context.js'
 import { cliHint } from './error-words.js'
 import { registerSetupCommands } from './setup-commands.js'
@@ -75,7 +74,7 @@ function printStack(err: unknown): void {
 
 /** Runs the CLI with `argv` and returns the exit code; prints errors as one line. */
 export async function main(argv: string[]): Promise<number> {
-  const ctx = new CliContext(new SyncHost({ credentials: new KeytarCredentialStore() }))
+  const ctx = new CliContext(createCliHost())
   const program = buildProgram(ctx)
   try {
     await program.parseAsync(argv)

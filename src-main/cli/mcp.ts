@@ -18,11 +18,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod'
 import { CATEGORIES, type Direction, type SyncScope } from '../../src-shared/sync-types.js'
 import { displayJson, displayName, displayText } from '../../src-shared/display-text.js'
-import { SyncDeskError, describeError } from '../engine/errors.js'
-import type { Project } from '../engine/project.js'
-import type { RunReport } from '../engine/sync-engine.js'
-import { assertFolderOutsideProject } from '../remotes/open-remote.js'
-import type { DeploymentInfo } from '../remotes/remote.js'
+import { SyncDeskError, describeError } from '../../src-shared/errors.js'
+import type { DeploymentInfo, Project, RunReport } from '../host/engine-types.js'
 import type { SyncHost } from '../host/sync-host.js'
 import { mcpHint } from './error-words.js'
 
@@ -177,10 +174,8 @@ export function createMcpServer(opts: McpOptions): McpServer {
       try {
         const dir = path.resolve(opts.projectDir, args.project_dir ?? '.')
         if (args.folder) {
-          assertFolderOutsideProject(dir, path.resolve(opts.projectDir, args.folder))
-          const { project } = await host.initProject(dir)
           const name = args.env ?? 'origin'
-          if (!project.config.environments[name]) await host.addFolderEnvironment(project, name, path.resolve(opts.projectDir, args.folder))
+          await host.initFolderClone(dir, name, path.resolve(opts.projectDir, args.folder))
           return await run({ ...args, env: name, project_dir: dir }, 'clone', 'all')
         }
         return await run(args, 'clone', 'all')

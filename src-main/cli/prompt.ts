@@ -7,7 +7,6 @@
 import readline from 'node:readline'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { Resolution, StatusEntry } from '../../src-shared/sync-types.js'
-import { mergeFields } from '../engine/records/canonical.js'
 import { formatTime } from './format.js'
 
 /** Whether we may ask the user anything (both stdin and stderr are terminals). */
@@ -84,15 +83,13 @@ export async function askConflict(e: StatusEntry, envName: string): Promise<Reso
     }
   }
   const canMerge = e.kind === 'record' && e.mergeable
-  if (e.kind === 'record' && canMerge && e.baseData && e.localData && e.remoteData) {
-    // Show the merge before it is chosen: which side each differing field would come from.
-    const merge = mergeFields(e.baseData, e.localData, e.remoteData)
-    if ('merged' in merge) {
-      process.stderr.write('  The two sides changed different fields: [m]erge keeps both changes:\n')
-      for (const f of e.fields) {
-        const from = fieldText(e.localData, f) === fieldText(merge.merged, f) ? 'local' : env
-        process.stderr.write(`    ${displayName(f)}: ${fieldText(merge.merged, f)}   (from ${from})\n`)
-      }
+  if (e.kind === 'record' && canMerge && e.mergedData && e.localData) {
+    // Show the merge before it is chosen (the engine made it): where each differing field comes from.
+    const merged = e.mergedData
+    process.stderr.write('  The two sides changed different fields: [m]erge keeps both changes:\n')
+    for (const f of e.fields) {
+      const from = fieldText(e.localData, f) === fieldText(merged, f) ? 'local' : env
+      process.stderr.write(`    ${displayName(f)}: ${fieldText(merged, f)}   (from ${from})\n`)
     }
   }
   for (;;) {

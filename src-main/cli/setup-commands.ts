@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander'
 import { displayName, displayText } from '../../src-shared/display-text.js'
-import { SyncDeskError } from '../engine/errors.js'
-import { tokenFromEnvironment, tokenVariableName } from '../secrets/credential-store.js'
+import { SyncDeskError } from '../../src-shared/errors.js'
+import { tokenFromEnvironment, tokenVariableName } from '../host/sync-host.js'
 import type { CliContext } from './cli-context.js'
 import { askHidden, canAsk } from './prompt.js'
 

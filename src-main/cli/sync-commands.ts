@@ -7,9 +7,7 @@ import path from 'node:path'
 import { Option, type Command } from 'commander'
 import { CATEGORIES, type SyncScope } from '../../src-shared/sync-types.js'
 import { displayName, displayText } from '../../src-shared/display-text.js'
-import { SyncDeskError, describeError } from '../engine/errors.js'
-import { assertEnvName } from '../engine/project.js'
-import { assertFolderOutsideProject } from '../remotes/open-remote.js'
+import { SyncDeskError, describeError } from '../../src-shared/errors.js'
 import { DEMO_ENV, createDemo } from '../host/demo.js'
 import { EXIT, type CliContext } from './cli-context.js'
 import { formatDeployment, formatStatus, formatSummaryLine } from './format.js'
@@ -95,14 +93,8 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     .action(async (o: RunFlags & { folder?: string }, cmd: Command) => {
       const dir = ctx.projectDirOf(cmd)
       if (o.folder) {
-        const folder = path.resolve(o.folder)
-        const name = o.env ?? 'origin'
-        assertEnvName(name)
-        // Check before init, so a refused clone leaves no .syncdesk/ behind.
-        assertFolderOutsideProject(dir, folder)
-        const { project } = await host.initProject(dir)
-        if (!project.config.environments[name]) await host.addFolderEnvironment(project, name, folder)
-        o.env = name
+        o.env = o.env ?? 'origin'
+        await host.initFolderClone(dir, o.env, path.resolve(o.folder))
       }
       ctx.setExit(await runCommand(ctx, cmd, 'clone', o))
     })

@@ -7,14 +7,14 @@
  * what was done, so an interrupted run leaves a state the next run completes.
  */
 import type { RecordData, SyncProgress } from '../../src-shared/sync-types.js'
-import type { Remote } from '../remotes/remote.js'
+import type { Remote } from './remote.js'
 import type { Baseline } from './baseline.js'
 import { chunk } from './concurrency.js'
 import type { DirStore, ItemResult } from './dir-store.js'
 import { describeError } from './errors.js'
 import type { Action, FileAction, Plan, RecordAction } from './plan.js'
 import type { RecordStore, RecordResult } from './records/record-store.js'
-import type { RemoteRecords } from '../remotes/remote.js'
+import type { RemoteRecords } from './remote.js'
 import { planTotals } from './plan.js'
 import type { BackupRun } from './backups.js'
 import { sha256 } from './atomic.js'

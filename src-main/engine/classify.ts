@@ -110,7 +110,9 @@ export function classifyRecords(
       entry.localData = l?.data ?? null
       entry.remoteData = r?.data ?? null
       entry.baseData = b?.data ?? null
-      entry.mergeable = !!(l && r && b && 'merged' in mergeFields(b.data, l.data, r.data))
+      const merge = l && r && b ? mergeFields(b.data, l.data, r.data) : null
+      entry.mergeable = !!merge && 'merged' in merge
+      if (merge && 'merged' in merge) entry.mergedData = merge.merged
     }
     status[category].push(entry)
   }

@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { CategoryMap, Direction, RecordStatusEntry, Resolution, SkippedItem, StatusEntry, SyncProgress, SyncScope, SyncStatus } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
-import type { Remote, RemoteRecords } from '../remotes/remote.js'
+import type { Remote, RemoteRecords } from './remote.js'
 import { applyPlan, type ApplyContext, type ApplyResult } from './apply.js'
 import { BackupRun } from './backups.js'
 import { emptyBaseline, loadBaseline, saveBaseline, type Baseline } from './baseline.js'
@@ -21,7 +21,8 @@ import { caseCollisions, pathProblem } from './paths.js'
 import { makePlan, massDeleteProblem, mergeStatus, type Plan, type RecordLookup } from './plan.js'
 import type { Project } from './project.js'
 import { appendAll } from './arrays.js'
-import { openRecordStore, type RecordEntry, type RecordStore } from './records/record-store.js'
+import { openRecordStore } from './records/open-record-store.js'
+import type { RecordEntry, RecordStore } from './records/record-store.js'
 
 export interface StatusReport {
   env: string

@@ -6,12 +6,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { KeytarCredentialStore } from '../secrets/keytar-store.js'
 import { AppHost } from './app-host.js'
+import { SyncHost } from './sync-host.js'
 
 /** Where the host keeps what it remembers when the face does not say (`~/.config/syncdesk`). */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SYNCDESK_DATA_DIR) return path.resolve(env.SYNCDESK_DATA_DIR)
   const base = env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config')
   return path.join(base, 'syncdesk')
+}
+
+/** The operations layer for one CLI or MCP process, with the OS keychain. */
+export function createCliHost(): SyncHost {
+  return new SyncHost({ credentials: new KeytarCredentialStore() })
 }
 
 /** Builds the app host with the OS keychain. */

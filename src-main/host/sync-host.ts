@@ -22,8 +22,8 @@ import { acquireLock, type Lock } from '../engine/lock.js'
 import { STATE_DIR, assertEnvName, initProject, openProject, type EnvironmentConfig, type Project } from '../engine/project.js'
 import type { RecordStore } from '../engine/records/record-store.js'
 import { applyRun, getStatus, openProjectDatabase, planRun, prepareRun, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
-import { assertFolderOutsideProject, openRemote } from '../remotes/open-remote.js'
-import type { DeploymentInfo, EnvironmentInfo, Remote } from '../remotes/remote.js'
+import { assertFolderOutsideProject, openRemote } from './open-remote.js'
+import type { DeploymentInfo, EnvironmentInfo, Remote } from '../engine/remote.js'
 import { ServerRemote } from '../remotes/server-remote.js'
 import { GENERIC_VARIABLE, accountFor, tokenFromEnvironment, tokenVariableName, type CredentialStore } from '../secrets/credential-store.js'
 import { waitForDeployment } from './deploy.js'
@@ -115,6 +115,18 @@ export class SyncHost {
   /** Makes `.syncdesk/` in a folder; an existing project is left as it is. */
   initProject(dir: string): Promise<{ project: Project; created: boolean }> {
     return initProject(path.resolve(dir))
+  }
+
+  /**
+   * Sets up a new folder to be cloned from an environment folder: checks first (so a refused
+   * clone leaves no `.syncdesk/` behind), then makes the project and the environment.
+   */
+  async initFolderClone(dir: string, envName: string, folder: string): Promise<Project> {
+    assertEnvName(envName)
+    assertFolderOutsideProject(path.resolve(dir), folder)
+    const { project } = await this.initProject(dir)
+    if (!project.config.environments[envName]) await this.addFolderEnvironment(project, envName, folder)
+    return project
   }
 
   // ---- environments --------------------------------------------------------------------
@@ -492,6 +504,8 @@ export class SyncHost {
     })
   }
 }
+
+export { tokenFromEnvironment, tokenVariableName }
 
 /** The keychain account of a project's PostgreSQL password (environment names cannot hold "#"). */
 export function databaseAccount(project: Project): string {

@@ -10,8 +10,9 @@ import type { ScanFilter } from '../engine/filter.js'
 import { mapLimit } from '../engine/concurrency.js'
 import { preserveInto, newRunId } from '../engine/preserve.js'
 import fs from 'node:fs'
-import { openRecordStore, type RecordStore } from '../engine/records/record-store.js'
-import type { DeleteRequest, ItemResult, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from './remote.js'
+import { openRecordStore } from '../engine/records/open-record-store.js'
+import type { RecordStore } from '../engine/records/record-store.js'
+import type { DeleteRequest, ItemResult, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from '../engine/remote.js'
 
 /** Where a folder environment (and, by default, the environment server) keeps its database. */
 export function environmentDatabasePath(folder: string): string {

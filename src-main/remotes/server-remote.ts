@@ -18,7 +18,7 @@ import { SyncDeskError } from '../engine/errors.js'
 import type { ScanFilter } from '../engine/filter.js'
 import { recordHash } from '../engine/records/canonical.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from '../engine/records/record-store.js'
-import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from './remote.js'
+import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from '../engine/remote.js'
 import { appendAll } from '../engine/arrays.js'
 
 export interface ServerRemoteOptions {

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, postgresUnavailable } from '../../../test/support/postgres.js'
 import { SyncDeskError } from '../errors.js'
 import { recordHash } from './canonical.js'
-import { openRecordStore, type RecordEntry, type RecordStore, type RecordWrite, type TableSpec } from './record-store.js'
+import { openRecordStore } from './open-record-store.js'
+import type { RecordEntry, RecordStore, RecordWrite, TableSpec } from './record-store.js'
 
 const pgMissing = postgresUnavailable()
 if (pgMissing) console.warn(`[records] PostgreSQL tests skipped: ${pgMissing}`)

@@ -79,17 +79,3 @@ export interface RecordStore {
  * empty database whose tables all look deleted.
  */
 export type RecordStoreSpec = { kind: 'sqlite'; path: string; create?: boolean } | { kind: 'postgres'; url: string }
-
-/**
- * Opens a record store.
- *
- * The drivers are loaded on demand, so a project on SQLite never loads `pg`.
- */
-export async function openRecordStore(spec: RecordStoreSpec): Promise<RecordStore> {
-  if (spec.kind === 'sqlite') {
-    const { openSqliteStore } = await import('./sqlite-store.js')
-    return openSqliteStore(spec.path, { create: spec.create ?? false })
-  }
-  const { openPostgresStore } = await import('./postgres-store.js')
-  return openPostgresStore(spec.url)
-}

@@ -5,9 +5,9 @@
  * knows which it has. Every write and delete is conditional on the hash the engine planned
  * with, so a remote that moved on answers `stale` for that item instead of being overwritten.
  */
-import type { DeleteRequest, ItemResult, Manifest, ScanSkip, WriteRequest } from '../engine/dir-store.js'
-import type { ScanFilter } from '../engine/filter.js'
-import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from '../engine/records/record-store.js'
+import type { DeleteRequest, ItemResult, Manifest, ScanSkip, WriteRequest } from './dir-store.js'
+import type { ScanFilter } from './filter.js'
+import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from './records/record-store.js'
 
 export type { DeleteRequest, ItemResult, Manifest, WriteRequest }
 

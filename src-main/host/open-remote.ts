@@ -7,9 +7,9 @@ import path from 'node:path'
 import { SyncDeskError } from '../engine/errors.js'
 import type { Project } from '../engine/project.js'
 import { resolveToken, type CredentialStore } from '../secrets/credential-store.js'
-import { FolderRemote } from './folder-remote.js'
-import { ServerRemote } from './server-remote.js'
-import type { Remote } from './remote.js'
+import { FolderRemote } from '../remotes/folder-remote.js'
+import { ServerRemote } from '../remotes/server-remote.js'
+import type { Remote } from '../engine/remote.js'
 
 /** Where a server environment's token comes from: the variable first, then the keychain. */
 export interface OpenRemoteOptions {
