@@ -20,3 +20,15 @@ const entries = [
   ['src-main/engine/scan-worker.ts', 'dist/scan-worker.cjs'],
 ]
 await Promise.all(entries.filter(([src]) => existsSync(src)).map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })))
+
+// ---- Electron: the main process and the preload (src-main/electron/) ----
+// main.cjs and preload.cjs sit side by side in dist/electron/ (main finds the preload
+// there), with a copy of the scan worker, which the engine looks for next to the running
+// bundle. The preload runs sandboxed, where require() knows only 'electron' and a few
+// built-ins, so it must be one self-contained file.
+const electronEntries = [
+  ['src-main/electron/main.ts', 'dist/electron/main.cjs'],
+  ['src-main/electron/preload.ts', 'dist/electron/preload.cjs'],
+  ['src-main/engine/scan-worker.ts', 'dist/electron/scan-worker.cjs'],
+]
+await Promise.all(electronEntries.map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })))

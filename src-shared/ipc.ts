@@ -171,7 +171,11 @@ export type Answer<K extends RequestName> = { ok: true; value: Responses[K] } | 
  * make one; neither exposes anything else.
  */
 export interface SyncDeskApi {
-  /** Sends a request; resolves with its answer, or rejects with an Error carrying `payload`. */
+  /**
+   * Sends a request; resolves with its answer, or rejects with `{ name: 'SyncDeskError',
+   * message, payload }` (a plain object: Electron's contextBridge drops an Error's own
+   * properties, electron/electron#25596, so both bridges reject the same plain shape).
+   */
   invoke<K extends RequestName>(channel: K, args: RequestArgs<K>): Promise<Responses[K]>
   /** Listens to an event; returns the function that stops listening. */
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void

@@ -2,7 +2,7 @@
  * Waiting for an environment's deployment to finish, with a bounded wait.
  */
 import { SyncDeskError } from '../engine/errors.js'
-import type { DeploymentInfo, Remote } from '../remotes/remote.js'
+import type { DeploymentInfo, Remote } from '../engine/remote.js'
 
 /** Polls a deployment until it succeeds or fails (or `timeoutMs` passes). */
 export async function waitForDeployment(

@@ -8,7 +8,7 @@
 import { CATEGORIES, itemLabel, type Category, type SideChange, type StatusEntry, type SyncScope } from '../../src-shared/sync-types.js'
 import type { DeploymentView, PlanItem, PlanPreview, RunSummary, StatusCounts, StatusRow } from '../../src-shared/views.js'
 import type { Action, Plan } from '../engine/plan.js'
-import type { DeploymentInfo } from '../remotes/remote.js'
+import type { DeploymentInfo } from '../engine/remote.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
 
 /** An environment's name as a person reads it: `staging` → `Staging`. */
