@@ -16,6 +16,7 @@ import { mapLimit } from './concurrency.js'
 import { FastCheckCache } from './fast-check-cache.js'
 import { describeError } from './errors.js'
 import { pathProblem } from './paths.js'
+import { pathPassesFilter } from './filter.js'
 import type { ScanFilter } from './filter.js'
 
 /** What a manifest knows of one file. */
@@ -180,6 +181,86 @@ export class DirStore {
     )
     this.cache.retainOnly(files)
     return { files, skipped, staleTemps }
+  }
+
+  /**
+   * Brings a scan up to date for some paths only (a watcher's report): each is looked at again
+   * and rehashed when its size, mtime or inode changed. A path that is gone takes everything
+   * under it along; one that is now a folder is walked. Costs the changed files, not a walk.
+   */
+  refresh(scan: ScanResult, paths: Iterable<string>, filter: ScanFilter): void {
+    this.loadCache()
+    const dropSkip = (p: string) => {
+      const i = scan.skipped.findIndex((s) => s.path === p)
+      if (i >= 0) scan.skipped.splice(i, 1)
+    }
+    for (const p of paths) {
+      dropSkip(p)
+      const problem = pathProblem(p)
+      if (problem) {
+        scan.files.delete(p)
+        scan.skipped.push({ path: p, reason: `name not syncable: ${problem}` })
+        continue
+      }
+      const abs = path.join(this.root, ...p.split('/'))
+      let st: fs.Stats | null
+      try {
+        st = lstatOrNull(abs)
+      } catch (err) {
+        scan.files.delete(p)
+        scan.skipped.push({ path: p, reason: `not readable (${describeError(err)})` })
+        continue
+      }
+      if (st === null) {
+        scan.files.delete(p)
+        const prefix = `${p}/`
+        for (const k of [...scan.files.keys()]) if (k.startsWith(prefix)) scan.files.delete(k)
+        continue
+      }
+      if (st.isDirectory()) {
+        if (!folderPasses(filter, p)) continue
+        for (const rel of new DirStore(abs).listFiles(filter, p)) this.refresh(scan, [rel], filter)
+        continue
+      }
+      if (st.isSymbolicLink()) {
+        scan.files.delete(p)
+        if (pathPassesFilter(filter, p)) scan.skipped.push({ path: p, reason: 'symbolic link (never followed)' })
+        continue
+      }
+      if (!st.isFile() || !pathPassesFilter(filter, p) || isTempName(path.basename(abs))) {
+        scan.files.delete(p)
+        continue
+      }
+      try {
+        const hash = this.cache.hashIfUnchanged(p, st.size, st.mtimeMs, st.ino, RACY_MS) ?? hashFileSync(abs)
+        this.cache.set(p, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
+        scan.files.set(p, { hash, size: st.size, mtimeMs: st.mtimeMs })
+      } catch (err) {
+        scan.files.delete(p)
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') scan.skipped.push({ path: p, reason: `not readable (${describeError(err)})` })
+      }
+    }
+  }
+
+  /** The item paths of the files under this store's root (prefixed), by the filter's rules. */
+  private listFiles(filter: ScanFilter, prefix: string): string[] {
+    const out: string[] = []
+    const walk = (rel: string, abs: string) => {
+      let entries: fs.Dirent[]
+      try {
+        entries = fs.readdirSync(abs, { withFileTypes: true })
+      } catch {
+        return
+      }
+      for (const e of entries) {
+        const r = `${rel}/${e.name}`
+        if (e.isDirectory()) {
+          if (filter.includeDir(r, e.name)) walk(r, path.join(abs, e.name))
+        } else out.push(r)
+      }
+    }
+    walk(prefix, this.root)
+    return out
   }
 
   private loadCache(): void {
@@ -395,6 +476,16 @@ export class DirStore {
     }
     return created
   }
+}
+
+/** Whether every folder of `p` (itself included) is one the filter enters. */
+function folderPasses(filter: ScanFilter, p: string): boolean {
+  let rel = ''
+  for (const seg of p.split('/')) {
+    rel = rel ? `${rel}/${seg}` : seg
+    if (!filter.includeDir(rel, seg)) return false
+  }
+  return true
 }
 
 function lstatOrNull(abs: string): fs.Stats | null {

@@ -49,7 +49,17 @@ interface Gathered {
   records: RecordLookup
 }
 
+/** Scans a caller already holds (a resident index kept by a watcher, a poller's last look). */
+export interface KnownScans {
+  /** The local tree as the caller's index has it; not changed by the engine. */
+  local?: ScanResult
+  /** The environment's last listing; the engine works on a copy. */
+  remote?: { files: Manifest; skipped: { path: string; reason: string }[] }
+}
+
 export interface EngineOptions {
+  /** Use these instead of looking again (status only: a run always looks again). */
+  known?: KnownScans
   scope?: SyncScope
   signal?: AbortSignal
   onProgress?: (p: SyncProgress) => void
@@ -114,8 +124,9 @@ async function gather(project: Project, remote: Remote, opts: EngineOptions & { 
 async function gatherFiles(project: Project, remote: Remote, local: DirStore, baseline: Baseline, opts: EngineOptions, warnings: string[]) {
   const filter = project.filter()
   // The remote's scan starts first: a worker thread or an HTTP request works while this thread walks.
-  const remoteScanning = remote.scan(filter, { signal: opts.signal })
-  const [remoteScan, localScan] = await Promise.all([remoteScanning, local.scan(filter, opts.signal)])
+  const known = opts.known
+  const remoteScanning = known?.remote ? Promise.resolve({ files: new Map(known.remote.files), skipped: known.remote.skipped }) : remote.scan(filter, { signal: opts.signal })
+  const [remoteScan, localScan] = await Promise.all([remoteScanning, known?.local ? Promise.resolve(known.local) : local.scan(filter, opts.signal)])
   // A remote is not trusted to list only valid paths: a bad one is reported, never planned.
   // The manifest is filtered in place (no copy: a large tree would hold two).
   const remoteFiles: Manifest = remoteScan.files

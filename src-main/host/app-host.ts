@@ -22,6 +22,7 @@ import { listActivity, recordActivity } from './activity-log.js'
 import { createDemo } from './demo.js'
 import type { HostEventListener, HostPort } from './host-api.js'
 import { HostStore } from './host-store.js'
+import { LiveProject } from './live-project.js'
 import { SyncHost } from './sync-host.js'
 import { deploymentView, planPreview, runSummary, statusCounts, statusPage } from './view-models.js'
 
@@ -36,6 +37,8 @@ export interface AppHostOptions {
   demoDir?: string
   env?: NodeJS.ProcessEnv
   now?: () => Date
+  /** Keep open projects live: a watcher, a resident index and a poller per environment. */
+  live?: boolean
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => Promise<Responses[K]> }
@@ -54,6 +57,8 @@ export class AppHost implements HostPort {
   private readonly envStates = new Map<string, EnvState>()
   private readonly handlers: Handlers
   private readonly now: () => Date
+  private readonly lives = new Map<string, LiveProject>()
+  private readonly refreshing = new Map<string, { again: boolean; running: Promise<void> | null }>()
 
   constructor(private readonly opts: AppHostOptions) {
     this.core = new SyncHost({ credentials: opts.credentials, env: opts.env, now: opts.now })
@@ -104,7 +109,66 @@ export class AppHost implements HostPort {
   /** Releases plans and everything the host holds open. */
   async dispose(): Promise<void> {
     this.listeners.clear()
+    for (const live of this.lives.values()) await live.dispose()
+    this.lives.clear()
     await this.core.dispose()
+  }
+
+  /** Starts keeping a project live (once); its environments' statuses follow on their own. */
+  private async startLive(project: Project): Promise<void> {
+    const id = project.config.projectId
+    if (!this.opts.live || this.lives.has(id)) return
+    const live = new LiveProject(project, (env) => this.core.openRemoteFor(this.projectById(id), env), {
+      onStale: (env) => {
+        const envs = env ? [env] : Object.keys(this.projectById(id).config.environments)
+        for (const e of envs) this.scheduleRefresh(id, e)
+      },
+      onReachability: (env, reachable, error) => {
+        const state = this.envState(id, env)
+        const payload = reachable ? null : errorPayload(error)
+        if (state.summary) {
+          state.summary = { ...state.summary, reachable, error: payload, checkedAt: this.now().toISOString() }
+          this.emit('status:changed', state.summary)
+        }
+        this.emit('environment:reachability', { projectId: id, env, reachable, error: payload })
+      },
+      onWatcherError: (message) => this.emit('watcher:error', { projectId: id, message }),
+    }, this.store.settings.pollIntervalSec * 1000)
+    this.lives.set(id, live)
+    live.setPaused(this.store.settings.pauseWatching)
+    await live.start()
+  }
+
+  /** Starts a project's live parts again (its environments changed). */
+  private async restartLive(projectId: string): Promise<void> {
+    const live = this.lives.get(projectId)
+    if (!live) return
+    this.lives.delete(projectId)
+    await live.dispose()
+    await this.startLive(this.projectById(projectId))
+  }
+
+  /** Refreshes an environment's status soon, once, however many changes asked for it. */
+  private scheduleRefresh(projectId: string, env: string): void {
+    const key = `${projectId}\u0000${env}`
+    let r = this.refreshing.get(key)
+    if (!r) {
+      r = { again: false, running: null }
+      this.refreshing.set(key, r)
+    }
+    if (r.running) {
+      r.again = true
+      return
+    }
+    const entry = r
+    const run = async () => {
+      do {
+        entry.again = false
+        await this.refreshStatus(projectId, env).catch(() => undefined)
+      } while (entry.again)
+      entry.running = null
+    }
+    entry.running = run()
   }
 
   // ---- projects ------------------------------------------------------------------------
@@ -113,6 +177,7 @@ export class AppHost implements HostPort {
   async openProjectAt(dir: string, demo = false): Promise<ProjectView> {
     const project = this.core.openProject(dir, { findUp: true })
     await this.store.remember({ id: project.config.projectId, dir: project.dir, demo })
+    await this.startLive(project)
     const view = await this.projectView(project, demo)
     this.emit('projects:changed', await this.projectViews())
     return view
@@ -169,7 +234,7 @@ export class AppHost implements HostPort {
     const state = this.envState(projectId, env)
     let summary: StatusSummary
     try {
-      const { report, info } = await this.core.status(project, env, { withInfo: true })
+      const { report, info } = await this.core.status(project, env, { withInfo: true, known: this.lives.get(projectId)?.known(env) })
       state.report = report
       summary = {
         projectId,
@@ -290,6 +355,7 @@ export class AppHost implements HostPort {
         const look = { color: a.color ?? null, protected: a.protected }
         if (a.kind === 'folder') await this.core.addFolderEnvironment(project, a.name, a.location, look)
         else await this.core.addServerEnvironment(project, a.name, a.location, a.token ?? null, look)
+        await this.restartLive(a.projectId)
         this.emit('projects:changed', await this.projectViews())
         return this.environmentView(project, a.name)
       },
@@ -302,6 +368,7 @@ export class AppHost implements HostPort {
       'environments:remove': async (a) => {
         await this.core.removeEnvironment(this.projectById(a.projectId), a.env)
         this.envStates.delete(`${a.projectId}\u0000${a.env}`)
+        await this.restartLive(a.projectId)
         this.emit('projects:changed', await this.projectViews())
         return { removed: true }
       },
@@ -353,6 +420,7 @@ export class AppHost implements HostPort {
           return await this.finishRun(projectId, a.planId, report, handle.project, !!a.deploy)
         } finally {
           state.syncing = false
+          await this.lives.get(projectId)?.resync(handle.env).catch(() => undefined)
           await this.refreshStatus(projectId, handle.env).catch(() => undefined)
         }
       },
@@ -384,7 +452,11 @@ export class AppHost implements HostPort {
       },
       'activity:list': async (a) => listActivity(this.projectById(a.projectId).stateDir, a.limit),
       'settings:get': async () => this.store.settings,
-      'settings:set': (a) => this.store.updateSettings(a),
+      'settings:set': async (a) => {
+        const settings = await this.store.updateSettings(a)
+        for (const live of this.lives.values()) live.setPaused(settings.pauseWatching)
+        return settings
+      },
     }
   }
 }

@@ -22,5 +22,5 @@ export function createCliHost(): SyncHost {
 
 /** Builds the app host with the OS keychain. */
 export async function createHost(opts: { dataDir?: string; hostKind: 'electron' | 'web'; version: string; demoDir?: string }): Promise<AppHost> {
-  return new AppHost({ dataDir: opts.dataDir ?? defaultDataDir(), credentials: new KeytarCredentialStore(), hostKind: opts.hostKind, version: opts.version, demoDir: opts.demoDir })
+  return new AppHost({ dataDir: opts.dataDir ?? defaultDataDir(), credentials: new KeytarCredentialStore(), hostKind: opts.hostKind, version: opts.version, demoDir: opts.demoDir, live: true })
 }

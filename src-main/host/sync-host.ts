@@ -21,7 +21,7 @@ import { createFilter } from '../engine/filter.js'
 import { acquireLock, type Lock } from '../engine/lock.js'
 import { STATE_DIR, assertEnvName, initProject, openProject, type EnvironmentConfig, type Project } from '../engine/project.js'
 import type { RecordStore } from '../engine/records/record-store.js'
-import { applyRun, getStatus, openProjectDatabase, planRun, prepareRun, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
+import { applyRun, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
 import { assertFolderOutsideProject, openRemote } from './open-remote.js'
 import type { DeploymentInfo, EnvironmentInfo, Remote } from '../engine/remote.js'
 import { ServerRemote } from '../remotes/server-remote.js'
@@ -300,9 +300,9 @@ export class SyncHost {
   // ---- status --------------------------------------------------------------------------
 
   /** What changed where for one environment, and what the environment says of itself. */
-  async status(project: Project, env: string, opts: { scope?: SyncScope; withInfo?: boolean } = {}): Promise<{ report: StatusReport; info: EnvironmentInfo | null }> {
+  async status(project: Project, env: string, opts: { scope?: SyncScope; withInfo?: boolean; known?: KnownScans } = {}): Promise<{ report: StatusReport; info: EnvironmentInfo | null }> {
     return this.withRemote(project, env, async (remote) => ({
-      report: await getStatus(project, remote, { scope: opts.scope, openLocalRecords: () => this.openLocalDatabase(project) }),
+      report: await getStatus(project, remote, { scope: opts.scope, known: opts.known, openLocalRecords: () => this.openLocalDatabase(project) }),
       info: opts.withInfo && remote.info ? await remote.info().catch(() => null) : null,
     }))
   }
