@@ -21,6 +21,12 @@ const entries = [
 ]
 await Promise.all(entries.filter(([src]) => existsSync(src)).map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })))
 
+// ---- The renderer (src-renderer/): one bundle for Electron and `syncdesk serve` ----
+if (existsSync('src-renderer/index.html')) {
+  const { build: viteBuild } = await import('vite')
+  await viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' })
+}
+
 // ---- Electron: the main process and the preload (src-main/electron/) ----
 // main.cjs and preload.cjs sit side by side in dist/electron/ (main finds the preload
 // there), with a copy of the scan worker, which the engine looks for next to the running

@@ -50,7 +50,7 @@ if (decision.mode === 'electron') {
   run(decision.binary, ['.'], env)
 } else if (decision.mode === 'web') {
   console.log(decision.reason)
-  run(process.execPath, [path.join(root, 'bin', 'syncdesk.cjs'), 'serve', ...(decision.open ? ['--open'] : [])])
+  run(process.execPath, [path.join(root, 'bin', 'syncdesk.cjs'), 'serve', '--demo', ...(decision.open ? ['--open'] : [])])
 } else {
   console.error(decision.reason)
   process.exit(1)

@@ -17,13 +17,17 @@ import { createToken, startServerProcess, stopAllServers } from './support/serve
 
 beforeAll(ensureBuilt)
 afterAll(async () => {
+  for (const h of made) await h.dispose()
   await stopAllServers()
   cleanupTemps()
 })
 
 /** A host over a fresh data folder, and a typed call that throws the error payload. */
+const made: AppHost[] = []
 function makeHost(): { host: AppHost; call: <K extends RequestName>(k: K, a: RequestArgs<K>) => Promise<Responses[K]> } {
-  const host = new AppHost({ dataDir: tempDir('syncdesk-hostdata-'), credentials: new KeytarCredentialStore(), hostKind: 'web', version: 'test' })
+  const data = tempDir('syncdesk-hostdata-')
+  const host = new AppHost({ dataDir: data, demoDir: path.join(data, 'demo'), credentials: new KeytarCredentialStore(), hostKind: 'web', version: 'test' })
+  made.push(host)
   const call = async <K extends RequestName>(k: K, a: RequestArgs<K>): Promise<Responses[K]> => {
     const ans = await host.dispatch(k, a)
     if (!ans.ok) throw Object.assign(new Error(ans.error.message), { payload: ans.error })
@@ -228,4 +232,29 @@ describe('two-phase runs', () => {
     await call('run:apply', { planId: again.planId, allowMassDelete: true })
     expect(get(env, 'f0.md')).toBeNull()
   })
+})
+
+describe('the demo', () => {
+  it('lands on a project whose embedded environment server differs a little: every category, records and a deploy', async () => {
+    const { call } = makeHost()
+    const demo = await call('projects:create-demo', {})
+    expect(demo.demo).toBe(true)
+    const env = demo.environments.find((e) => e.name === 'staging')
+    expect(env).toMatchObject({ kind: 'server', hasToken: true })
+    expect(env?.location).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    const s = await call('status:summary', { projectId: demo.id, env: 'staging', refresh: true })
+    expect(s.counts.remote_to_local).toBeGreaterThan(0)
+    expect(s.counts.local_to_remote).toBeGreaterThan(0)
+    expect(s.counts.conflicts).toBeGreaterThan(0)
+    expect(s.counts.in_sync).toBeGreaterThan(0)
+    expect(s.counts.records).toBeGreaterThan(0)
+    const conflicts = await call('status:page', { projectId: demo.id, env: 'staging', category: 'conflicts', offset: 0, limit: 20 })
+    expect(conflicts.rows.some((r) => r.kind === 'file')).toBe(true)
+    expect(conflicts.rows.some((r) => r.kind === 'record' && r.mergeable)).toBe(true)
+    const record = conflicts.rows.find((r) => r.kind === 'record' && r.mergeable)
+    const detail = await call('item:detail', { projectId: demo.id, env: 'staging', item: { kind: 'record', table: record?.table as string, key: record?.key as string } })
+    expect(detail.kind === 'record' && detail.merged).toBeTruthy()
+    const deployed = await call('deploy:start', { projectId: demo.id, env: 'staging' })
+    expect(deployed.state).toBe('succeeded')
+  }, 60_000)
 })

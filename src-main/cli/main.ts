@@ -58,10 +58,11 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--port <port>', 'the port (default: a free one)', (v) => Number(v))
     .option('--open', 'open the dashboard in the system browser')
     .option('--data-dir <dir>', 'where the dashboard keeps its projects list and settings')
-    .action(async (o: { port?: number; open?: boolean; dataDir?: string }, cmd: Command) => {
+    .option('--demo', 'with no project to open, open the demo (made on first use)')
+    .action(async (o: { port?: number; open?: boolean; dataDir?: string; demo?: boolean }, cmd: Command) => {
       const { serve } = await import('../web/serve.js')
       const g = cmd.optsWithGlobals<{ projectDir?: string; localProjectDir?: string }>()
-      await serve({ projectDir: g.projectDir ?? g.localProjectDir, port: o.port, open: o.open, dataDir: o.dataDir, version: VERSION })
+      await serve({ projectDir: g.projectDir ?? g.localProjectDir, port: o.port, open: o.open, dataDir: o.dataDir, demo: o.demo, version: VERSION })
     })
 
   return program

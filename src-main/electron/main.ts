@@ -47,6 +47,8 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false)
 
   const host = await createHost({ dataDir: app.getPath('userData'), hostKind: 'electron', version: app.getVersion() })
+  // The last project opened goes live at once; on the very first launch, the demo.
+  await host.openStartProject({ demo: true }).catch((err: unknown) => log(`could not open the start project: ${String(err)}`))
   const assets = path.join(app.getAppPath(), 'assets')
   const summaries = new Map<string, StatusSummary>()
   const keyOf = (t: EnvTarget) => JSON.stringify([t.projectId, t.env])

@@ -19,7 +19,8 @@ import { mergeFields } from '../engine/records/canonical.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
 import type { CredentialStore } from '../secrets/credential-store.js'
 import { listActivity, recordActivity } from './activity-log.js'
-import { createDemo } from './demo.js'
+import { DEMO_ENV, createDemo } from './demo.js'
+import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js'
 import type { HostEventListener, HostPort } from './host-api.js'
 import { HostStore } from './host-store.js'
 import { LiveProject } from './live-project.js'
@@ -39,6 +40,8 @@ export interface AppHostOptions {
   now?: () => Date
   /** Keep open projects live: a watcher, a resident index and a poller per environment. */
   live?: boolean
+  /** Serve the demo's environment with an embedded environment server (default: yes). */
+  embeddedDemoServer?: boolean
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => Promise<Responses[K]> }
@@ -58,6 +61,7 @@ export class AppHost implements HostPort {
   private readonly handlers: Handlers
   private readonly now: () => Date
   private readonly lives = new Map<string, LiveProject>()
+  private readonly embedded = new Map<string, EmbeddedServer>()
   private readonly refreshing = new Map<string, { again: boolean; running: Promise<void> | null }>()
 
   constructor(private readonly opts: AppHostOptions) {
@@ -111,6 +115,8 @@ export class AppHost implements HostPort {
     this.listeners.clear()
     for (const live of this.lives.values()) await live.dispose()
     this.lives.clear()
+    for (const server of this.embedded.values()) await server.dispose()
+    this.embedded.clear()
     await this.core.dispose()
   }
 
@@ -176,11 +182,51 @@ export class AppHost implements HostPort {
   /** Opens (and remembers) the project at `dir`, found from a subfolder as every command does. */
   async openProjectAt(dir: string, demo = false): Promise<ProjectView> {
     const project = this.core.openProject(dir, { findUp: true })
-    await this.store.remember({ id: project.config.projectId, dir: project.dir, demo })
+    const isDemo = demo || !!this.store.projects.find((p) => p.id === project.config.projectId)?.demo
+    await this.store.remember({ id: project.config.projectId, dir: project.dir, demo: isDemo })
+    if (isDemo) await this.ensureDemoServer(project)
     await this.startLive(project)
     const view = await this.projectView(project, demo)
     this.emit('projects:changed', await this.projectViews())
     return view
+  }
+
+  /**
+   * The demo's environment is served by an embedded environment server (deploys included).
+   * Where one cannot run (inside Electron, or without a keychain), the demo keeps its folder
+   * environment, which shows everything but deploys.
+   */
+  private async ensureDemoServer(project: Project): Promise<void> {
+    const id = project.config.projectId
+    if (this.embedded.has(id) || this.opts.embeddedDemoServer === false) return
+    const envDir = path.join(path.dirname(project.dir), 'environment-staging')
+    try {
+      this.embedded.set(id, await startEmbeddedServer(project, DEMO_ENV, envDir, this.opts.credentials))
+    } catch {
+      project.config.environments[DEMO_ENV] = { kind: 'folder', path: envDir }
+      await project.save()
+    }
+  }
+
+  /**
+   * Opens the project a start-up means: the folder named (an error when it is no project), else
+   * the one found from `cwd`, else the last one opened, else (with `demo`) the demo; with none
+   * of these the UI shows its welcome screen. Returns the project opened, if any.
+   */
+  async openStartProject(opts: { dir?: string; cwd?: string; demo?: boolean }): Promise<ProjectView | null> {
+    if (opts.dir) return this.openProjectAt(opts.dir)
+    if (opts.cwd) {
+      const found = await this.openProjectAt(opts.cwd).catch(() => null)
+      if (found) return found
+    }
+    const last = this.store.projects.find((p) => p.id === this.store.lastProjectId)
+    if (last) {
+      const opened = await this.openProjectAt(last.dir).catch(() => null)
+      if (opened) return opened
+    }
+    if (!opts.demo) return null
+    const demo = await this.dispatch('projects:create-demo', {})
+    return demo.ok ? (demo.value as ProjectView) : null
   }
 
   /** The project a request names; a clear error for one the host does not know. */

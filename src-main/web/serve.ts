@@ -21,6 +21,8 @@ export interface ServeOptions {
   version: string
   /** Where "Try the demo" makes its project. */
   demoDir?: string
+  /** With no project to open (none named, none found, none known): open the demo. */
+  demo?: boolean
   /** Stop with the process's signals (the CLI); tests stop it themselves. */
   untilSignal?: boolean
 }
@@ -34,14 +36,7 @@ export function rendererDir(): string | undefined {
 /** Starts the dashboard's host; resolves once it listens (and, for the CLI, once it is stopped). */
 export async function serve(opts: ServeOptions): Promise<WsHost> {
   const host = await createHost({ dataDir: opts.dataDir, hostKind: 'web', version: opts.version, demoDir: opts.demoDir })
-  const start = opts.projectDir ?? process.cwd()
-  try {
-    await host.openProjectAt(start)
-  } catch (err) {
-    // With --project-dir, a folder that is not a project is an error; otherwise the last
-    // project opened, or the welcome screen.
-    if (opts.projectDir) throw err
-  }
+  await host.openStartProject({ dir: opts.projectDir, cwd: process.cwd(), demo: opts.demo })
   const web = await startWsHost({ host, staticDir: rendererDir(), port: opts.port })
   process.stdout.write(`SyncDesk dashboard: ${web.url}\n`)
   if (opts.open) openBrowser(web.url)
