@@ -45,6 +45,7 @@ export const requestSchemas = {
   'projects:open': z.strictObject({ dir: z.string().check(z.minLength(1), z.maxLength(4096)) }),
   'projects:create-demo': z.strictObject({}),
   'projects:remove': z.strictObject({ projectId: id() }),
+  'environments:list': z.strictObject({ projectId: id() }),
   'environments:add': z.strictObject({
     projectId: id(),
     name: envName(),
@@ -115,6 +116,7 @@ export interface Responses {
   'projects:open': ProjectView
   'projects:create-demo': ProjectView
   'projects:remove': { removed: boolean }
+  'environments:list': EnvironmentView[]
   'environments:add': EnvironmentView
   'environments:edit': EnvironmentView
   'environments:remove': { removed: boolean }
@@ -152,6 +154,7 @@ export interface Events {
   'environment:reachability': { projectId: string; env: string; reachable: boolean; error: ErrorPayload | null }
   'watcher:error': { projectId: string; message: string }
   'projects:changed': ProjectView[]
+  'settings:changed': Settings
 }
 
 /** Every event's name. */
@@ -161,7 +164,7 @@ export type EventName = keyof Events
 export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[]
 
 /** The names of every event. */
-export const EVENT_NAMES: readonly EventName[] = ['status:changed', 'run:progress', 'run:finished', 'deployment:changed', 'environment:reachability', 'watcher:error', 'projects:changed']
+export const EVENT_NAMES: readonly EventName[] = ['status:changed', 'run:progress', 'run:finished', 'deployment:changed', 'environment:reachability', 'watcher:error', 'projects:changed', 'settings:changed']
 
 /** What one request answers on the wire: its value, or an error as data. */
 export type Answer<K extends RequestName> = { ok: true; value: Responses[K] } | { ok: false; error: ErrorPayload }

@@ -49,6 +49,12 @@ async function start(): Promise<void> {
   const host = await createHost({ dataDir: app.getPath('userData'), hostKind: 'electron', version: app.getVersion() })
   // The last project opened goes live at once; on the very first launch, the demo.
   await host.openStartProject({ demo: true }).catch((err: unknown) => log(`could not open the start project: ${String(err)}`))
+  // "Launch at login" follows the setting, now and whenever it changes.
+  const applyLoginItem = (openAtLogin: boolean) => app.setLoginItemSettings({ openAtLogin })
+  applyLoginItem(host.settings().launchAtLogin)
+  host.onEvent((event, payload) => {
+    if (event === 'settings:changed') applyLoginItem((payload as { launchAtLogin: boolean }).launchAtLogin)
+  })
   const assets = path.join(app.getAppPath(), 'assets')
   const summaries = new Map<string, StatusSummary>()
   const keyOf = (t: EnvTarget) => JSON.stringify([t.projectId, t.env])

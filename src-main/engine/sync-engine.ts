@@ -197,7 +197,8 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
 /** What changed where, in the four categories. Changes nothing but caches. */
 export async function getStatus(project: Project, remote: Remote, opts: EngineOptions = {}): Promise<StatusReport> {
   const g = await gather(project, remote, { ...opts, readOnly: true })
-  await g.local.saveCache()
+  // With a resident index the caller keeps the cache; a walk here saves what it learned.
+  if (!opts.known?.local) await g.local.saveCache()
   await g.localRecords?.close()
   return g.report
 }

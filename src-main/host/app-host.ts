@@ -396,6 +396,7 @@ export class AppHost implements HostPort {
         this.emit('projects:changed', await this.projectViews())
         return { removed }
       },
+      'environments:list': async (a) => (await this.projectView(this.projectById(a.projectId), false)).environments,
       'environments:add': async (a) => {
         const project = this.projectById(a.projectId)
         const look = { color: a.color ?? null, protected: a.protected }
@@ -501,6 +502,7 @@ export class AppHost implements HostPort {
       'settings:set': async (a) => {
         const settings = await this.store.updateSettings(a)
         for (const live of this.lives.values()) live.setPaused(settings.pauseWatching)
+        this.emit('settings:changed', settings)
         return settings
       },
     }

@@ -50,9 +50,13 @@ export class LiveProject {
   async start(): Promise<void> {
     const filter = this.project.filter()
     const store = new DirStore(this.project.dir, { cacheFile: this.project.cacheFile('local') })
+    // What the index learned is kept for the next start (a failure costs speed, never data).
+    this.disposables.add(toDisposable(() => store.saveCache().catch(() => undefined)))
     const watcher = watchProject({
       dir: this.project.dir,
       filter,
+      // A save is one event: a short quiet period is enough, and the status follows it sooner.
+      debounceMs: 20,
       onChange: (paths) => {
         if (this.paused || !this.index) return
         store.refresh(this.index, paths, filter)

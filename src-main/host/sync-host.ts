@@ -18,7 +18,7 @@ import { listBackups, restoreBackup, type BackupSummary } from '../engine/backup
 import { DirStore } from '../engine/dir-store.js'
 import { SyncDeskError } from '../engine/errors.js'
 import { createFilter } from '../engine/filter.js'
-import { acquireLock, type Lock } from '../engine/lock.js'
+import { acquireLock, sweepStateTemps, type Lock } from '../engine/lock.js'
 import { STATE_DIR, assertEnvName, initProject, openProject, type EnvironmentConfig, type Project } from '../engine/project.js'
 import type { RecordStore } from '../engine/records/record-store.js'
 import { applyRun, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
@@ -316,6 +316,8 @@ export class SyncHost {
     const lock = opts.holdLock ? acquireLock(project.stateDir, `${direction} ${env}`) : null
     let remote: Remote | null = null
     try {
+      // Holding the lock, this run may clear what an interrupted one left in .syncdesk/.
+      if (lock) sweepStateTemps(project.stateDir)
       remote = await this.openRemoteFor(project, env)
       const prepared = await prepareRun(project, remote, direction, { scope: opts.scope, signal: opts.signal, onProgress: opts.onProgress, writing: !!lock, openLocalRecords: () => this.openLocalDatabase(project) })
       const choices: RunChoices = { overwriteLocal: opts.overwriteLocal, overwriteRemote: opts.overwriteRemote, overwriteItems: opts.overwriteItems }
