@@ -91,7 +91,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
       let report: RunReport
       try {
         // Naming a conflict in overwrite_conflicts is the confirmation this face asks for.
-        report = args.dry_run ? host.dryRunReport(handle) : await host.apply(handle.id, { allowMassDelete: args.allow_mass_delete, confirmName: handle.confirmName ?? undefined })
+        report = args.dry_run ? host.dryRunReport(handle) : await host.apply(handle.id, { allowMassDelete: args.allow_mass_delete, confirmName: host.confirmNameFor(handle) ?? undefined })
       } finally {
         await host.discard(handle.id)
       }

@@ -61,8 +61,10 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
           process.stderr.write(`\n${displayText(planned.guard)}\n`)
           allowMassDelete = (await ask(`Type the environment name (${displayName(envName)}) to go on, or press Enter to stop: `)) === envName
         }
-        let confirmName: string | undefined = handle.confirmName ?? undefined
-        if (handle.confirmName !== null && interactive && !(planned.guard && !allowMassDelete)) {
+        // With --yes or no terminal the flags decide: the command itself is the confirmation.
+        const needed = host.confirmNameFor(handle, resolutions)
+        let confirmName: string | undefined = needed ?? undefined
+        if (needed !== null && interactive && !(planned.guard && !allowMassDelete)) {
           bar?.done()
           confirmName = await askEnvName(envName, planned.replacingRemote, !!flags.overwriteRemote)
           if (confirmName !== envName) {

@@ -322,8 +322,9 @@ export class SyncHost {
       const prepared = await prepareRun(project, remote, direction, { scope: opts.scope, signal: opts.signal, onProgress: opts.onProgress, writing: !!lock, openLocalRecords: () => this.openLocalDatabase(project) })
       const choices: RunChoices = { overwriteLocal: opts.overwriteLocal, overwriteRemote: opts.overwriteRemote, overwriteItems: opts.overwriteItems }
       const planned = planRun(prepared, choices)
-      const changesEnv = planned.plan.actions.some((a) => a.op.endsWith('-remote'))
-      const confirmName = (envConfig.protected && changesEnv) || planned.replacingRemote.length > 0 ? env : null
+      // A protected environment's sync asks for the name as soon as a conflict could be kept mine.
+      const mayChangeEnv = direction === 'sync' && prepared.report.status.conflicts.length > 0
+      const confirmName = needsName(!!envConfig.protected, planned) || (!!envConfig.protected && mayChangeEnv) ? env : null
       const handle: PlanHandle = { id: crypto.randomUUID(), project, env, direction, scope: opts.scope ?? 'all', prepared, planned, choices, confirmName, createdAt: this.now(), lock, remote, abort: new AbortController() }
       this.plans.set(handle.id, handle)
       return handle
@@ -342,6 +343,17 @@ export class SyncHost {
     return handle
   }
 
+  /**
+   * Whether applying a handle with these resolutions needs the environment's name typed: it
+   * changes a protected environment, or it replaces the environment's own changes by an
+   * overwrite (a sync's per-item choices are choices enough, unless the environment is protected).
+   */
+  confirmNameFor(handle: PlanHandle, resolutions?: ReadonlyMap<string, Resolution>): string | null {
+    if (handle.confirmName !== null) return handle.confirmName
+    const isProtected = !!handle.project.environment(handle.env).protected
+    return isProtected && needsName(true, this.planWith(handle, resolutions)) ? handle.env : null
+  }
+
   /** The plan of a handle with sync resolutions chosen (the preview a face shows before apply). */
   planWith(handle: PlanHandle, resolutions?: ReadonlyMap<string, Resolution>): PlannedRun {
     return resolutions ? planRun(handle.prepared, { ...handle.choices, resolutions }) : handle.planned
@@ -356,8 +368,9 @@ export class SyncHost {
     const handle = this.planHandle(planId)
     this.plans.delete(planId)
     try {
-      if (handle.confirmName !== null && choices.confirmName !== handle.confirmName) {
-        throw new SyncDeskError('confirmation-needed', `Type the environment's name (${handle.confirmName}) to confirm this run: it changes ${handle.confirmName}${handle.planned.replacingRemote.length ? ` and replaces ${handle.planned.replacingRemote.length} of its own changes` : ''}.`, 'Nothing was changed.', { env: handle.confirmName, replacing: handle.planned.replacingRemote.length })
+      const confirmName = this.confirmNameFor(handle, choices.resolutions)
+      if (confirmName !== null && choices.confirmName !== confirmName) {
+        throw new SyncDeskError('confirmation-needed', `Type the environment's name (${confirmName}) to confirm this run: it changes ${confirmName}${handle.planned.replacingRemote.length ? ` and replaces ${handle.planned.replacingRemote.length} of its own changes` : ''}.`, 'Nothing was changed.', { env: confirmName, replacing: handle.planned.replacingRemote.length })
       }
       const runChoices: RunChoices = { ...handle.choices, resolutions: choices.resolutions }
       const planned = choices.resolutions ? planRun(handle.prepared, runChoices) : handle.planned
@@ -508,6 +521,11 @@ export class SyncHost {
 }
 
 export { tokenFromEnvironment, tokenVariableName }
+
+/** Whether a plan needs the environment's name: it changes a protected one, or overwrites its changes. */
+function needsName(isProtected: boolean, planned: PlannedRun): boolean {
+  return (isProtected && planned.plan.actions.some((a) => a.op.endsWith('-remote'))) || planned.replacingRemote.length > 0
+}
 
 /** The keychain account of a project's PostgreSQL password (environment names cannot hold "#"). */
 export function databaseAccount(project: Project): string {

@@ -1,0 +1,181 @@
+/**
+ * The preview sheet's body: what the host's plan will send, bring, replace and delete, what
+ * it leaves alone, and what must be confirmed before it runs. Nothing has changed yet.
+ */
+import { useId, useState } from 'react'
+import { displayName, displayText } from '../../src-shared/display-text.js'
+import type { Resolution } from '../../src-shared/sync-types.js'
+import type { EnvironmentView, PlanItem, PlanPreview, StatusRow } from '../../src-shared/views.js'
+import { bytes, count, envTitle, num } from '../lib/words.js'
+import type { ApplyOptions } from '../store/runs-slice.js'
+import { ItemName } from './pending-row.js'
+
+interface Section {
+  key: string
+  title: string
+  n: number
+  labels: { label: string; kind: 'file' | 'record' }[]
+  tone: 'normal' | 'replace' | 'delete' | 'left'
+  note?: string
+}
+
+function asRow(label: string, kind: 'file' | 'record'): Pick<StatusRow, 'kind' | 'label' | 'table' | 'key'> {
+  if (kind === 'file') return { kind, label }
+  const i = label.indexOf('/')
+  return { kind, label, table: label.slice(0, i), key: label.slice(i + 1) }
+}
+
+function pick(items: PlanItem[], test: (i: PlanItem) => boolean) {
+  return items.filter(test).map((i) => ({ label: i.label, kind: i.kind }))
+}
+
+/** The sections of a plan, in the order UI.md names them. */
+function sections(p: PlanPreview, resolutions: Record<string, Resolution> | null): Section[] {
+  const where = envTitle(p.env)
+  const c = p.counts
+  const out: Section[] = [
+    { key: 'send', title: `Will send to ${where}`, n: c.upload - c.replaceRemote, labels: pick(p.items, (i) => i.op === 'upload' && !i.replaces), tone: 'normal' },
+    { key: 'bring', title: 'Will bring here', n: c.download - c.replaceLocal, labels: pick(p.items, (i) => i.op === 'download' && !i.replaces), tone: 'normal' },
+    { key: 'replace-remote', title: `Will replace in ${where}`, n: c.replaceRemote, labels: pick(p.items, (i) => i.op === 'upload' && i.replaces), tone: 'replace', note: `${where}'s version is replaced by yours.` },
+    { key: 'replace-local', title: 'Will replace here', n: c.replaceLocal, labels: pick(p.items, (i) => i.op === 'download' && i.replaces), tone: 'replace', note: `Your version is replaced by ${where}'s; a backup is kept.` },
+    { key: 'delete-remote', title: `Will delete in ${where}`, n: c.deleteRemote, labels: pick(p.items, (i) => i.op === 'delete-remote'), tone: 'delete' },
+    { key: 'delete-local', title: 'Will delete here', n: c.deleteLocal, labels: pick(p.items, (i) => i.op === 'delete-local'), tone: 'delete', note: 'A backup of each is kept.' },
+  ]
+  if (resolutions) {
+    const decided = (r: Resolution) => p.conflicts.filter((row) => resolutions[row.label] === r).map((row) => ({ label: row.label, kind: row.kind }))
+    const mine = decided('local')
+    const theirs = decided('remote')
+    const merged = decided('merge')
+    out.push({ key: 'keep-mine', title: `Will replace in ${where} · you chose Keep mine`, n: mine.length, labels: mine, tone: 'replace' })
+    out.push({ key: 'keep-theirs', title: `Will replace here · you chose Keep ${where}'s`, n: theirs.length, labels: theirs, tone: 'replace', note: 'A backup of your version is kept.' })
+    out.push({ key: 'combine', title: "Will combine both sides' changes", n: merged.length, labels: merged, tone: 'normal' })
+  }
+  const left = p.conflicts.filter((row) => !resolutions || !resolutions[row.label] || resolutions[row.label] === 'skip')
+  out.push({
+    key: 'left',
+    title: 'Left alone',
+    n: resolutions ? left.length : c.conflictsLeft,
+    labels: left.map((row) => ({ label: row.label, kind: row.kind })),
+    tone: 'left',
+    note: resolutions ? 'You chose to decide these later; they stay as they are on both sides.' : `Changed both here and in ${where}: a ${p.direction} does not pick a side. Review them to decide.`,
+  })
+  return out.filter((s) => s.n > 0)
+}
+
+/** How many changes the confirm button names. */
+function changeCount(p: PlanPreview, resolutions: Record<string, Resolution> | null): number {
+  const decided = resolutions ? p.conflicts.filter((row) => resolutions[row.label] && resolutions[row.label] !== 'skip').length : 0
+  return p.itemsTotal + decided
+}
+
+function confirmLabel(p: PlanPreview, n: number): string {
+  const where = envTitle(p.env)
+  const what = count(n, 'change')
+  if (p.direction === 'push') return `Push ${what} to ${where}`
+  if (p.direction === 'pull') return `Pull ${what} from ${where}`
+  return `Sync ${what} with ${where}`
+}
+
+function emptyLine(p: PlanPreview): string {
+  const where = envTitle(p.env)
+  if (p.direction === 'push') return `Nothing to push: ${where} already has everything on this computer.`
+  if (p.direction === 'pull') return `Nothing to pull: you already have everything ${where} has.`
+  return `Nothing to sync: this computer and ${where} already match.`
+}
+
+export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { preview: PlanPreview; env: EnvironmentView | null; resolutions: Record<string, Resolution> | null; onApply: (o: ApplyOptions) => void; onClose: () => void }) {
+  const [typed, setTyped] = useState('')
+  const [massDelete, setMassDelete] = useState(false)
+  const [deploy, setDeploy] = useState(false)
+  const confirmId = useId()
+  const list = sections(preview, resolutions)
+  const n = changeCount(preview, resolutions)
+  const nothing = n === 0
+  const where = envTitle(preview.env)
+  const nameOk = preview.confirmName === null || typed === preview.confirmName
+  const guardOk = preview.guard === null || massDelete
+  const canDeploy = preview.direction === 'push' && env?.kind === 'server'
+
+  return (
+    <>
+      <div className="sheet-body" data-testid="preview">
+        {nothing ? (
+          <p className="sheet-lead" data-testid="preview-empty">
+            {emptyLine(preview)}
+          </p>
+        ) : (
+          <p className="sheet-lead">
+            {count(n, 'change')}
+            {preview.counts.bytes ? ` · ${bytes(preview.counts.bytes)}` : ''}. Nothing changes until you confirm.
+          </p>
+        )}
+        {list.map((s) => (
+          <details key={s.key} className={`plan-section plan-${s.tone}`} open={s.labels.length > 0 && s.labels.length <= 20} data-testid={`plan-${s.key}`}>
+            <summary>
+              <span className="plan-title">{s.title}</span>
+              <span className="plan-count" data-testid="plan-count">
+                {num(s.n)}
+              </span>
+            </summary>
+            {s.note ? <p className="plan-note">{s.note}</p> : null}
+            <ul className="plan-list">
+              {s.labels.map((l) => (
+                <li key={l.label}>
+                  <ItemName row={asRow(l.label, l.kind)} />
+                </li>
+              ))}
+              {s.labels.length < s.n ? <li className="plan-more">and {num(s.n - s.labels.length)} more</li> : null}
+            </ul>
+          </details>
+        ))}
+        {preview.counts.notCarried ? (
+          <p className="plan-aside">
+            {preview.direction === 'pull'
+              ? `${count(preview.counts.notCarried, 'change')} on this computer stay${preview.counts.notCarried === 1 ? 's' : ''} here: a pull only brings. Push to send ${preview.counts.notCarried === 1 ? 'it' : 'them'}.`
+              : `${count(preview.counts.notCarried, 'change')} in ${where} ${preview.counts.notCarried === 1 ? 'is' : 'are'} not brought here: a push only sends. Pull to bring ${preview.counts.notCarried === 1 ? 'it' : 'them'}.`}
+          </p>
+        ) : null}
+
+        {!nothing && preview.guard ? (
+          <div className="notice notice-error" data-testid="guard">
+            <p className="notice-title">{displayText(preview.guard)} That is more than usual, so SyncDesk stopped.</p>
+            <label className="check">
+              <input type="checkbox" checked={massDelete} onChange={(e) => setMassDelete(e.target.checked)} />
+              Delete them anyway
+            </label>
+          </div>
+        ) : null}
+        {!nothing && canDeploy ? (
+          <label className="check">
+            <input type="checkbox" checked={deploy} onChange={(e) => setDeploy(e.target.checked)} />
+            Also deploy {where} after the push
+          </label>
+        ) : null}
+        {!nothing && preview.confirmName !== null ? (
+          <div className="confirm-name">
+            <label htmlFor={confirmId} className="field-label">
+              {env?.protected ? `${where} is protected.` : `This replaces changes made in ${where}.`} Type <strong>{displayName(preview.confirmName)}</strong> to confirm.
+            </label>
+            <input id={confirmId} className="text-input" type="text" value={typed} autoComplete="off" spellCheck={false} onChange={(e) => setTyped(e.target.value)} data-testid="confirm-name" />
+          </div>
+        ) : null}
+      </div>
+      <div className="sheet-footer">
+        <button type="button" className="button" onClick={onClose}>
+          {nothing ? 'Close' : 'Cancel'}
+        </button>
+        {nothing ? null : (
+          <button
+            type="button"
+            className={`button ${preview.counts.deleteLocal + preview.counts.deleteRemote ? 'button-danger' : 'button-primary'}`}
+            disabled={!nameOk || !guardOk}
+            onClick={() => onApply({ ...(preview.confirmName !== null ? { confirmName: typed } : {}), allowMassDelete: massDelete, deploy })}
+            data-testid="apply-button"
+          >
+            {confirmLabel(preview, n)}
+          </button>
+        )}
+      </div>
+    </>
+  )
+}
