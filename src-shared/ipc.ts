@@ -92,6 +92,7 @@ export const requestSchemas = {
   }),
   'run:cancel': z.strictObject({ planId: id() }),
   'backups:list': z.strictObject({ projectId: id() }),
+  'backups:preview': z.strictObject({ projectId: id(), runId: z.string().check(z.minLength(1), z.maxLength(200)) }),
   'backups:restore': z.strictObject({ projectId: id(), runId: z.string().check(z.minLength(1), z.maxLength(200)) }),
   'deploy:start': z.strictObject(projectEnv),
   'deploy:status': z.strictObject(projectEnv),
@@ -131,6 +132,7 @@ export interface Responses {
   'run:apply': RunSummary
   'run:cancel': { cancelled: boolean }
   'backups:list': BackupView[]
+  'backups:preview': RestoreSummary
   'backups:restore': RestoreSummary
   'deploy:start': DeploymentView
   'deploy:status': DeploymentView | null

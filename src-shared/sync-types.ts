@@ -33,6 +33,10 @@ export interface FileStatusEntry {
   /** Modification times in ms since the epoch, where known. */
   localMtimeMs: number | null
   remoteMtimeMs: number | null
+  /** For conflicts: a three-way merge of the two sides' edits is clean (the base was kept). */
+  mergeable?: boolean
+  /** For mergeable text conflicts: the merged text (the same on both sides once chosen). */
+  mergedText?: string
 }
 
 /** A record's content: its columns, as canonical JSON values. */

@@ -112,6 +112,8 @@ export type ItemDetail =
       remote: string | null
       /** The content both sides had at the last sync, when the host still has it. */
       base: string | null
+      /** The clean three-way merge of a conflict (both sides' edits kept), or null when there is none. */
+      merged: string | null
       binary: boolean
       localMtimeMs: number | null
       remoteMtimeMs: number | null

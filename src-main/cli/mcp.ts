@@ -55,6 +55,10 @@ const runArgs = {
     .optional()
     .describe('Conflicting items (paths, or table/key for records) to overwrite in this direction. Conflicts not named here are reported and left as they are.'),
   allow_mass_delete: z.boolean().optional().describe('Go on past the mass-delete guard.'),
+  merge_conflicts: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Conflicting items to merge: a text file whose two sides changed different lines, or a record whose sides changed different fields. The merge is written to both sides; a conflict without a clean merge is reported and left.'),
 }
 const direction = z.enum(['push', 'pull']).describe('push: local → environment; pull: environment → local.')
 
@@ -78,7 +82,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
   }
 
   const run = async (
-    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; allow_mass_delete?: boolean },
+    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; merge_conflicts?: string[]; allow_mass_delete?: boolean },
     dir: Direction,
     scope: SyncScope,
     deploy = false,
@@ -91,7 +95,8 @@ export function createMcpServer(opts: McpOptions): McpServer {
       let report: RunReport
       try {
         // Naming a conflict in overwrite_conflicts is the confirmation this face asks for.
-        report = args.dry_run ? host.dryRunReport(handle) : await host.apply(handle.id, { allowMassDelete: args.allow_mass_delete, confirmName: host.confirmNameFor(handle) ?? undefined })
+        const resolutions = args.merge_conflicts?.length ? new Map(args.merge_conflicts.map((label) => [label, 'merge' as const])) : undefined
+        report = args.dry_run ? host.dryRunReport(handle, resolutions) : await host.apply(handle.id, { resolutions, allowMassDelete: args.allow_mass_delete, confirmName: host.confirmNameFor(handle, resolutions) ?? undefined })
       } finally {
         await host.discard(handle.id)
       }

@@ -68,7 +68,7 @@ function sideTime(change: string, mtime: number | null): string {
   return change === 'deleted' ? 'deleted' : formatTime(mtime)
 }
 
-/** The `mage-agent` conflict prompt: Keep [r]emote / [l]ocal / [s]kip? (and [m]erge for records). */
+/** The `mage-agent` conflict prompt: Keep [r]emote / [l]ocal / [s]kip? (and [m]erge where a clean merge exists). */
 export async function askConflict(e: StatusEntry, envName: string): Promise<Resolution> {
   const env = displayName(envName)
   if (e.kind === 'file') {
@@ -82,7 +82,14 @@ export async function askConflict(e: StatusEntry, envName: string): Promise<Reso
       process.stderr.write(`  field ${displayName(f)}:\n    remote: ${fieldText(e.remoteData, f)}\n    local:  ${fieldText(e.localData, f)}\n`)
     }
   }
-  const canMerge = e.kind === 'record' && e.mergeable
+  const canMerge = !!e.mergeable
+  if (e.kind === 'file' && canMerge) {
+    // Show the merged text before it is chosen (the engine made it; long ones are cut).
+    process.stderr.write('  The two sides changed different lines: [m]erge keeps both changes. The merged file:\n')
+    const lines = (e.mergedText ?? '').split('\n')
+    for (const line of lines.slice(0, 40)) process.stderr.write(`    | ${displayText(line)}\n`)
+    if (lines.length > 40) process.stderr.write(`    … and ${lines.length - 40} more lines\n`)
+  }
   if (e.kind === 'record' && canMerge && e.mergedData && e.localData) {
     // Show the merge before it is chosen (the engine made it): where each differing field comes from.
     const merged = e.mergedData

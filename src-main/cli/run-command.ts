@@ -124,7 +124,7 @@ function conflictLabel(c: { kind: 'file'; path: string } | { kind: 'record'; tab
 
 /** How a sync decides each conflict: the --resolve flag, the terminal prompt, or not at all (skip). */
 function resolverFor(flags: RunFlags, interactive: boolean, envName: string, beforePrompt: () => void) {
-  if (flags.resolve === 'merge') return (c: import('../../src-shared/sync-types.js').StatusEntry): Resolution => (c.kind === 'record' && c.mergeable ? 'merge' : 'skip')
+  if (flags.resolve === 'merge') return (c: import('../../src-shared/sync-types.js').StatusEntry): Resolution => (c.mergeable ? 'merge' : 'skip')
   if (flags.resolve) return (): Resolution => flags.resolve as Resolution
   if (interactive)
     return (c: import('../../src-shared/sync-types.js').StatusEntry) => {

@@ -79,7 +79,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
 
   runOptions(program.command('sync').description('both directions; each conflict is resolved: keep local / keep remote / skip'))
     .addOption(
-      new Option('--resolve <choice>', 'resolve every conflict this way (no prompt); merge: field-level merge of records that changed in different fields, others skipped').choices([
+      new Option('--resolve <choice>', 'resolve every conflict this way (no prompt); merge: the three-way merge of text files that changed in different lines and records that changed in different fields, others skipped').choices([
         'local',
         'remote',
         'skip',

@@ -86,13 +86,11 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext, result: ApplyResu
   // Remote → local writes.
   for (const part of chunk(byOp('write-local'), CHUNK_ITEMS, CHUNK_BYTES, (a) => a.size)) {
     if (cancelled()) break
-    const contents = await ctx.remote.readFiles(
-      part.map((a) => a.path),
-      { signal: ctx.signal },
-    )
+    const toRead = part.filter((a) => !a.content)
+    const contents = toRead.length ? await ctx.remote.readFiles(toRead.map((a) => a.path), { signal: ctx.signal }) : new Map<string, Buffer | Error>()
     const ready: { a: FileAction; content: Buffer }[] = []
     for (const a of part) {
-      const c = contents.get(a.path)
+      const c = a.content ?? contents.get(a.path)
       if (!(c instanceof Buffer)) record(a, { path: a.path, ok: false, reason: 'failed', message: `${a.path}: could not read from the environment (${c ? describeError(c) : 'missing'})` })
       else if (sha256(c) !== a.newHash) record(a, { path: a.path, ok: false, reason: 'stale', message: `${a.path} changed in the environment since the plan was made` })
       else ready.push({ a, content: c })
@@ -124,14 +122,21 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext, result: ApplyResu
     emit(part[part.length - 1]?.path)
   }
 
+  const mergedHere = new Set(result.done.filter((a) => a.kind === 'file' && a.op === 'write-local' && a.why === 'merge').map((a) => (a as FileAction).path))
+
   // Local → remote writes.
   for (const part of chunk(byOp('write-remote'), CHUNK_ITEMS, CHUNK_BYTES, (a) => a.size)) {
     if (cancelled()) break
     const ready: { a: FileAction; content: Buffer }[] = []
     await Promise.all(
       part.map(async (a) => {
+        // A merge goes to the environment only once this computer has it too: never one side alone.
+        if (a.content && !mergedHere.has(a.path)) {
+          record(a, { path: a.path, ok: false, reason: 'stale', message: `${a.path} changed locally since the merge was made` })
+          return
+        }
         try {
-          const content = await ctx.local.read(a.path)
+          const content = a.content ?? (await ctx.local.read(a.path))
           if (sha256(content) !== a.newHash) record(a, { path: a.path, ok: false, reason: 'stale', message: `${a.path} changed locally since the plan was made` })
           else ready.push({ a, content })
         } catch (err) {

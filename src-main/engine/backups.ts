@@ -137,7 +137,7 @@ export interface RestoreResult {
 }
 
 /**
- * Puts back what a run changed locally: old contents return, files it created are removed
+ * Puts back what a run changed locally (with `dryRun`, only says what it would put back): old contents return, files it created are removed
  * (if still as it left them). What the restore replaces is itself backed up first, so a
  * restore can be undone the same way.
  */
@@ -146,7 +146,9 @@ export async function restoreBackup(
   runId: string,
   store: DirStore,
   database?: { records: RecordStore; tables: readonly TableSpec[] } | null,
+  opts: { dryRun?: boolean } = {},
 ): Promise<RestoreResult> {
+  const dry = !!opts.dryRun
   const id = runId === 'latest' ? listBackups(backupsDir)[0]?.runId : runId
   if (!id || pathProblem(id) || id.includes('/')) throw new SyncDeskError('not-found', runId === 'latest' ? 'There are no backups yet.' : `No backup run named "${runId}".`, undefined, { backupRun: runId })
   const dir = path.join(backupsDir, id)
@@ -169,6 +171,10 @@ export async function restoreBackup(
       result.left.push({ path: c.path, reason: 'it changed after that run' })
       continue
     }
+    if (c.before === null && dry) {
+      result.removed.push(c.path)
+      continue
+    }
     if (c.before === null) {
       const [r] = await store.deleteBatch([{ path: c.path, expectedHash: current as string }], undo.hook)
       if (r?.ok) {
@@ -185,14 +191,18 @@ export async function restoreBackup(
       result.left.push({ path: c.path, reason: 'its backup copy is missing' })
       continue
     }
+    if (dry) {
+      result.restored.push(c.path)
+      continue
+    }
     const [r] = await store.writeBatch([{ path: c.path, content, expectedHash: current }], undo.hook)
     if (r?.ok) {
       undo.noteWrite(c.path, current, c.before)
       result.restored.push(c.path)
     } else result.left.push({ path: c.path, reason: r ? r.message : 'failed' })
   }
-  await restoreRecords(rec.records ?? [], database ?? null, undo, result)
-  await undo.finish()
+  await restoreRecords(rec.records ?? [], database ?? null, undo, result, dry)
+  if (!dry) await undo.finish()
   return result
 }
 
@@ -202,6 +212,7 @@ async function restoreRecords(
   database: { records: RecordStore; tables: readonly TableSpec[] } | null,
   undo: BackupRun,
   result: RestoreResult,
+  dry: boolean,
 ): Promise<void> {
   if (changes.length === 0) return
   if (!database) {
@@ -222,6 +233,10 @@ async function restoreRecords(
       const now = current.get(c.key)
       if ((now?.hash ?? null) !== c.after) {
         result.left.push({ path: label(c), reason: 'it changed after that run' })
+        continue
+      }
+      if (dry) {
+        ;(c.before === null ? result.removed : result.restored).push(label(c))
         continue
       }
       const [r] =

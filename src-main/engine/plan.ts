@@ -5,6 +5,7 @@
  * carries the hashes it was planned against; apply re-checks them before it acts. Files and
  * records follow the same rules; only how they are carried differs.
  */
+import crypto from 'node:crypto'
 import type {
   CategoryMap,
   Direction,
@@ -38,6 +39,8 @@ interface ActionBase {
 export interface FileAction extends ActionBase {
   kind: 'file'
   path: string
+  /** A merge's content, written as it is (other writes copy the other side's file). */
+  content?: Buffer
 }
 
 export interface RecordAction extends ActionBase {
@@ -83,6 +86,8 @@ export interface PlanOptions {
 export interface RecordLookup {
   local(table: string, key: string): RecordData | null
   remote(table: string, key: string): RecordData | null
+  /** The clean three-way merge of a conflicting file, when there is one. */
+  fileMerge?(path: string): Buffer | null
 }
 
 function fileToLocal(e: FileStatusEntry, why: ActionWhy): FileAction {
@@ -147,11 +152,14 @@ export function makePlan(status: SyncStatus, opts: PlanOptions, records: RecordL
   for (const e of status.conflicts) {
     let resolution: Resolution = 'skip'
     if (opts.direction === 'sync') resolution = opts.resolutions?.get(itemLabel(e)) ?? 'skip'
+    // A merge named for a conflict applies in every direction: it writes both sides alike.
+    else if (opts.resolutions?.get(itemLabel(e)) === 'merge') resolution = 'merge'
     else if (pulls && (opts.overwriteLocal || opts.overwriteItems?.has(itemLabel(e)))) resolution = 'remote'
     else if (opts.direction === 'push' && (opts.overwriteRemote || opts.overwriteItems?.has(itemLabel(e)))) resolution = 'local'
     if (resolution === 'remote') plan.actions.push(toLocal(e, 'keep-remote', records))
     else if (resolution === 'local') plan.actions.push(toRemote(e, 'keep-local', records))
     else if (resolution === 'merge' && e.kind === 'record' && planMerge(e, records, plan)) continue
+    else if (resolution === 'merge' && e.kind === 'file' && planFileMerge(e, records, plan)) continue
     else plan.conflictsLeft.push(e)
   }
   return plan
@@ -166,6 +174,16 @@ function planMerge(e: RecordStatusEntry, records: RecordLookup, plan: Plan): boo
   if (!('merged' in merge)) return false
   plan.actions.push(recordAction(e, 'write-local', merge.merged, local, 'merge'))
   plan.actions.push(recordAction(e, 'write-remote', merge.merged, remote, 'merge'))
+  return true
+}
+
+/** A file conflict's clean three-way merge: the merged text written to both sides. */
+function planFileMerge(e: FileStatusEntry, records: RecordLookup, plan: Plan): boolean {
+  const merged = records.fileMerge?.(e.path)
+  if (!merged) return false
+  const newHash = crypto.createHash('sha256').update(merged).digest('hex')
+  const base = { kind: 'file' as const, path: e.path, localHash: e.localHash, remoteHash: e.remoteHash, newHash, size: merged.byteLength, why: 'merge' as const, content: merged }
+  plan.actions.push({ ...base, op: 'write-local' }, { ...base, op: 'write-remote' })
   return true
 }
 

@@ -50,6 +50,8 @@ const configSchema = z.object({
   extensions: z._default(z.array(z.string().check(z.regex(/^\.?[A-Za-z0-9_+-]{1,16}$/))), []),
   database: z.optional(database),
   tables: z._default(z.array(z.object({ name: identifier, key: identifier })), DEFAULT_TABLES),
+  /** Text files up to this size keep a merge base and can be merged three-way. */
+  mergeMaxBytes: z.optional(z.int().check(z.gte(0), z.lte(64 * 1024 * 1024))),
   guard: z._default(
     z.object({
       maxDeleteCount: z._default(z.int().check(z.nonnegative()), 100),
@@ -91,6 +93,11 @@ export class Project {
 
   cacheFile(side: 'local' | string): string {
     return path.join(this.stateDir, 'cache', side === 'local' ? 'local.json' : `env-${side}.json`)
+  }
+
+  /** Where the merge bases (the texts behind the baselines' hashes) are kept. */
+  get basesDir(): string {
+    return path.join(this.stateDir, 'bases')
   }
 
   get backupsDir(): string {

@@ -14,7 +14,7 @@ import path from 'node:path'
 import { SyncDeskError } from './errors.js'
 
 /** The folders inside `.syncdesk/` that SyncDesk makes and writes. */
-export const STATE_SUBDIRS = ['baselines', 'cache', 'backups'] as const
+export const STATE_SUBDIRS = ['baselines', 'cache', 'backups', 'bases'] as const
 
 /** The permissions of every folder SyncDesk makes for its own state. */
 export const STATE_DIR_MODE = 0o700

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import type { CategoryMap, Direction, RecordStatusEntry, Resolution, SkippedItem, StatusEntry, SyncProgress, SyncScope, SyncStatus } from '../../src-shared/sync-types.js'
+import type { CategoryMap, Direction, FileStatusEntry, RecordStatusEntry, Resolution, SkippedItem, StatusEntry, SyncProgress, SyncScope, SyncStatus } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
 import type { Remote, RemoteRecords } from './remote.js'
 import { applyPlan, type ApplyContext, type ApplyResult } from './apply.js'
@@ -21,6 +21,9 @@ import { caseCollisions, pathProblem } from './paths.js'
 import { makePlan, massDeleteProblem, mergeStatus, type Plan, type RecordLookup } from './plan.js'
 import type { Project } from './project.js'
 import { appendAll } from './arrays.js'
+import { sha256 } from './atomic.js'
+import { BaseStore } from './base-store.js'
+import { mergeText } from './text-merge.js'
 import { openRecordStore } from './records/open-record-store.js'
 import type { RecordEntry, RecordStore } from './records/record-store.js'
 
@@ -272,7 +275,66 @@ export async function prepareRun(project: Project, remote: Remote, direction: Di
       { files: g.report.counts.local, records: g.report.recordCounts.local },
     )
   }
-  return { project, remote, direction, scope: opts.scope ?? 'all', report: g.report, records: g.records, baselineStamp: stamp, staleTemps: g.localScan?.staleTemps ?? [] }
+  const merges = await prepareMerges(project, remote, g.report, opts.signal)
+  const records: RecordLookup = { ...g.records, fileMerge: (p) => merges.get(p) ?? null }
+  return { project, remote, direction, scope: opts.scope ?? 'all', report: g.report, records, baselineStamp: stamp, staleTemps: g.localScan?.staleTemps ?? [] }
+}
+
+/** Most file conflicts whose merge is worked out ahead of a run (each costs a read of both sides). */
+const MAX_MERGES = 1000
+
+/**
+ * Works out the three-way merge of every text file conflict whose base is kept: the entry says
+ * whether it is mergeable (and the merged text, when small), and the clean merges are handed to
+ * the plan for a `merge` resolution. A missing base means no merge is offered.
+ */
+async function prepareMerges(project: Project, remote: Remote, report: StatusReport, signal?: AbortSignal): Promise<Map<string, Buffer>> {
+  const merges = new Map<string, Buffer>()
+  const bases = new BaseStore(project.basesDir, project.config.mergeMaxBytes)
+  const candidates: { e: FileStatusEntry; base: Buffer }[] = []
+  for (const e of report.status.conflicts) {
+    if (candidates.length >= MAX_MERGES) break
+    if (e.kind !== 'file' || !e.baseHash || !e.localHash || !e.remoteHash) continue
+    if ((e.localSize ?? 0) > bases.maxBytes || (e.remoteSize ?? 0) > bases.maxBytes) continue
+    const base = bases.read(e.baseHash)
+    if (base) candidates.push({ e, base })
+  }
+  if (candidates.length === 0) return merges
+  const local = new DirStore(project.dir)
+  const remoteContents = await remote.readFiles(candidates.map((c) => c.e.path), { signal })
+  for (const { e, base } of candidates) {
+    const r = remoteContents.get(e.path)
+    const l = await local.read(e.path).catch(() => null)
+    if (!(r instanceof Buffer) || !l || sha256(l) !== e.localHash || sha256(r) !== e.remoteHash) continue
+    const m = mergeText(base, l, r)
+    e.mergeable = !!m && m.clean
+    if (m && m.clean) {
+      merges.set(e.path, m.merged)
+      if (m.merged.byteLength <= 64 * 1024) e.mergedText = m.merged.toString('utf8')
+    }
+  }
+  return merges
+}
+
+/**
+ * After a run saved its sync state: keeps the base of every file now in sync (linked from the
+ * local file, which has that content), and drops the bases no sync state refers to any more.
+ */
+function keepBases(project: Project, report: RunReport): void {
+  const bases = new BaseStore(project.basesDir, project.config.mergeMaxBytes)
+  const keep = (p: string, hash: string | null) => {
+    if (hash && !bases.has(hash)) bases.keepFile(hash, path.join(project.dir, ...p.split('/')))
+  }
+  for (const a of report.result?.done ?? []) if (a.kind === 'file') keep(a.path, a.newHash)
+  for (const u of report.plan.baselineUpdates) if (u.kind === 'file') keep(u.path, u.hash)
+  for (const e of report.status.in_sync) if (e.kind === 'file') keep(e.path, e.localHash)
+  const referenced = new Set<string>()
+  let names: string[] = []
+  try {
+    names = fs.readdirSync(path.join(project.stateDir, 'baselines')).filter((n) => n.endsWith('.json'))
+  } catch {}
+  for (const n of names) for (const h of loadBaseline(path.join(project.stateDir, 'baselines', n), { readOnly: true }).baseline.files.values()) referenced.add(h)
+  bases.prune(referenced)
 }
 
 /** The plan of a prepared run with the operator's choices, and what it needs confirmed. Pure. */
@@ -387,7 +449,10 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
       }
     }
     if (g && recorded()) {
+      const saved = finishing.length
       await attempt(`Could not save the sync state ${baselineFile}`, () => saveBaseline(baselineFile, remote.envName, g!.baseline))
+      // The bases follow the sync state, never before it: a crash leaves at worst a base too many.
+      if (finishing.length === saved && outcome) keepBases(project, outcome)
     }
     if (backup) {
       const saved = finishing.length

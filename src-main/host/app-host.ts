@@ -16,6 +16,8 @@ import { DirStore } from '../engine/dir-store.js'
 import { SyncDeskError, describeError } from '../engine/errors.js'
 import type { Project } from '../engine/project.js'
 import { mergeFields } from '../engine/records/canonical.js'
+import { BaseStore } from '../engine/base-store.js'
+import { mergeText } from '../engine/text-merge.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
 import type { CredentialStore } from '../secrets/credential-store.js'
 import { listActivity, recordActivity } from './activity-log.js'
@@ -339,7 +341,10 @@ export class AppHost implements HostPort {
       const l = asText(local)
       const r = asText(remote)
       const binary = [l, r].some((b) => b !== null && (b.includes(0) || !isUtf8(b)))
-      return { kind: 'file', path: e.path, category, local: l && !binary ? l.toString('utf8') : null, remote: r && !binary ? r.toString('utf8') : null, base: null, binary, localMtimeMs: e.localMtimeMs, remoteMtimeMs: e.remoteMtimeMs }
+      const base = binary ? null : new BaseStore(project.basesDir, project.config.mergeMaxBytes).read(e.baseHash)
+      const merge = category === 'conflicts' && base && l && r ? mergeText(base, l, r) : null
+      const text = (b: Buffer | null) => (b && !binary ? b.toString('utf8') : null)
+      return { kind: 'file', path: e.path, category, local: text(l), remote: text(r), base: text(base), merged: merge && merge.clean ? merge.merged.toString('utf8') : null, binary, localMtimeMs: e.localMtimeMs, remoteMtimeMs: e.remoteMtimeMs }
     }
     const local = e.localData ?? null
     const remote = e.remoteData ?? null
@@ -473,6 +478,10 @@ export class AppHost implements HostPort {
       },
       'run:cancel': async (a) => ({ cancelled: await this.core.cancel(a.planId) }),
       'backups:list': async (a) => this.core.backups(this.projectById(a.projectId)).map((b) => ({ runId: b.runId, env: b.env, direction: b.direction, at: b.startedAt, overwritten: b.overwritten, deleted: b.deleted, created: b.created })),
+      'backups:preview': async (a) => {
+        const r = await this.core.restorePreview(this.projectById(a.projectId), a.runId)
+        return { restored: r.restored, removed: r.removed, left: r.left, restoreRunId: null }
+      },
       'backups:restore': async (a) => {
         const project = this.projectById(a.projectId)
         const r = await this.core.restore(project, a.runId)

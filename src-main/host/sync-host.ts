@@ -456,6 +456,17 @@ export class SyncHost {
     return listBackups(project.backupsDir)
   }
 
+  /** What undoing a run would put back, remove and leave (changes nothing). */
+  async restorePreview(project: Project, runId: string): Promise<Awaited<ReturnType<typeof restoreBackup>>> {
+    const store = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
+    const records = await this.openLocalDatabase(project)
+    try {
+      return await restoreBackup(project.backupsDir, runId, store, records ? { records, tables: project.config.tables } : null, { dryRun: true })
+    } finally {
+      await records?.close()
+    }
+  }
+
   /** Undoes a run's local changes (files and records); the restore can itself be undone. */
   async restore(project: Project, runId: string): Promise<Awaited<ReturnType<typeof restoreBackup>>> {
     const lock = acquireLock(project.stateDir, `backups restore ${runId}`)
