@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { prng } from '../../test/helpers.js'
 import { mergeText, splitLines } from './text-merge.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-merge-'))
@@ -16,18 +17,6 @@ function gitMerge(base: string, local: string, remote: string): { clean: boolean
   fs.writeFileSync(r, remote)
   const out = spawnSync('git', ['merge-file', '-p', l, b, r], { encoding: 'utf8' })
   return { clean: out.status === 0, merged: out.stdout }
-}
-
-/** mulberry32: replay a failure from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Random edits of some lines: replace, delete or insert, each line with its newline. */
