@@ -6,5 +6,6 @@ export default defineConfig({
   root: 'src-renderer',
   base: './',
   plugins: [react()],
-  build: { outDir: '../dist-renderer', emptyOutDir: true },
+  // One bundle for a local app: its size is read from disk, not a network, so no split is needed.
+  build: { outDir: '../dist-renderer', emptyOutDir: true, chunkSizeWarningLimit: 4096 },
 })
