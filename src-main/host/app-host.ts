@@ -26,6 +26,7 @@ import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js'
 import type { HostEventListener, HostPort } from './host-api.js'
 import { HostStore } from './host-store.js'
 import { LiveProject } from './live-project.js'
+import { SessionCredentials } from './session-credentials.js'
 import { SyncHost } from './sync-host.js'
 import { deploymentView, planPreview, runSummary, statusCounts, statusPage } from './view-models.js'
 
@@ -57,6 +58,7 @@ interface EnvState {
 /** The contract's host (see the file comment). */
 export class AppHost implements HostPort {
   readonly core: SyncHost
+  private readonly credentials: SessionCredentials
   readonly store: HostStore
   private readonly listeners = new Set<HostEventListener>()
   private readonly envStates = new Map<string, EnvState>()
@@ -67,7 +69,8 @@ export class AppHost implements HostPort {
   private readonly refreshing = new Map<string, { again: boolean; running: Promise<void> | null }>()
 
   constructor(private readonly opts: AppHostOptions) {
-    this.core = new SyncHost({ credentials: opts.credentials, env: opts.env, now: opts.now })
+    this.credentials = new SessionCredentials(opts.credentials)
+    this.core = new SyncHost({ credentials: this.credentials, env: opts.env, now: opts.now })
     this.store = new HostStore(opts.dataDir)
     this.now = opts.now ?? (() => new Date())
     this.handlers = this.makeHandlers()
@@ -195,15 +198,15 @@ export class AppHost implements HostPort {
 
   /**
    * The demo's environment is served by an embedded environment server (deploys included).
-   * Where one cannot run (inside Electron, or without a keychain), the demo keeps its folder
-   * environment, which shows everything but deploys.
+   * Where one cannot run (inside Electron, whose binary runs no scripts), the demo keeps its
+   * folder environment, which shows everything but deploys.
    */
   private async ensureDemoServer(project: Project): Promise<void> {
     const id = project.config.projectId
     if (this.embedded.has(id) || this.opts.embeddedDemoServer === false) return
     const envDir = path.join(path.dirname(project.dir), 'environment-staging')
     try {
-      this.embedded.set(id, await startEmbeddedServer(project, DEMO_ENV, envDir, this.opts.credentials))
+      this.embedded.set(id, await startEmbeddedServer(project, DEMO_ENV, envDir, this.credentials))
     } catch {
       project.config.environments[DEMO_ENV] = { kind: 'folder', path: envDir }
       await project.save()

@@ -3,15 +3,16 @@
  *
  * It is the real `syncdesk-server` as a child process (the same program an environment runs),
  * over the demo's environment folder and its SQLite database, with a deploy command that
- * succeeds. Its token is made once and kept in the keychain like any other; the port is picked
- * at each start and written into the demo project's config.
+ * succeeds. Its token is made at each start and kept for the session only (in memory, never in
+ * the keychain or a file); the port is picked at each start and written into the demo's config.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { SyncDeskError } from '../engine/errors.js'
 import type { Project } from '../engine/project.js'
-import { accountFor, type CredentialStore } from '../secrets/credential-store.js'
+import { accountFor } from '../secrets/credential-store.js'
+import type { SessionCredentials } from './session-credentials.js'
 import type { Disposable } from './disposable.js'
 
 /** A running embedded server. */
@@ -31,20 +32,20 @@ export function serverBin(env: NodeJS.ProcessEnv = process.env): string | null {
  * the first start, and points the project's environment at it. Needs plain Node (not inside
  * Electron, whose binary does not run scripts).
  */
-export async function startEmbeddedServer(project: Project, envName: string, envDir: string, credentials: CredentialStore): Promise<EmbeddedServer> {
+export async function startEmbeddedServer(project: Project, envName: string, envDir: string, credentials: SessionCredentials): Promise<EmbeddedServer> {
   const bin = serverBin()
   if (!bin || process.versions.electron) throw new SyncDeskError('not-found', 'The embedded environment server cannot be started here.', undefined, { reason: bin ? 'electron' : 'no-server-bin' })
-  const account = accountFor(project.dir, envName)
-  if (!(await credentials.get(account))) {
-    const made = spawnSync(process.execPath, [bin, 'token', 'create', 'demo', '--scopes', 'read,write,deploy', '--project-dir', envDir], { encoding: 'utf8' })
-    const token = made.stdout.trim().split('\n').pop()
-    if (made.status !== 0 || !token) throw new SyncDeskError('io', `Could not make the demo server's token: ${made.stderr.trim().split('\n')[0] ?? 'no output'}`)
-    await credentials.set(account, token)
-  }
+  // One token per start: the previous one is revoked first, so the tokens file does not grow.
+  spawnSync(process.execPath, [bin, 'token', 'revoke', 'demo', '--project-dir', envDir], { encoding: 'utf8' })
+  const made = spawnSync(process.execPath, [bin, 'token', 'create', 'demo', '--scopes', 'read,write,deploy', '--project-dir', envDir], { encoding: 'utf8' })
+  const token = made.stdout.trim().split('\n').pop()
+  if (made.status !== 0 || !token) throw new SyncDeskError('io', `Could not make the demo server's token: ${made.stderr.trim().split('\n')[0] ?? 'no output'}`)
+  credentials.keepForSession(accountFor(project.dir, envName), token)
   const deploy = `"${process.execPath}" -e "console.log('Building the demo…'); setTimeout(() => console.log('Deployed.'), 800)"`
   const child = spawn(process.execPath, [bin, 'serve', '--project-dir', envDir, '--port', '0', '--host', '127.0.0.1', '--name', envName, '--deploy-command', deploy, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] })
   const url = await listening(child)
-  project.config.environments[envName] = { ...project.config.environments[envName], kind: 'server', url } as Project['config']['environments'][string]
+  const look = project.config.environments[envName]
+  project.config.environments[envName] = { kind: 'server', url, ...(look?.color ? { color: look.color } : {}), ...(look?.protected ? { protected: true } : {}) }
   await project.save()
   return {
     url,
