@@ -122,6 +122,7 @@ export function formatRun(r: RunReport): string {
     const bytes = done.reduce((sum, a) => sum + a.size, 0)
     lines.push(parts.length ? `${verb} ${env}: ${parts.join(', ')}${bytes ? ` (${formatBytes(bytes)})` : ''}.` : `Nothing to transfer with ${env}: everything is up to date.`)
     if (r.backupRunId && r.backedUp > 0) lines.push(`The ${r.backedUp} local item(s) this run replaced or deleted are backed up; to undo its local changes: syncdesk backups restore ${r.backupRunId}`)
+    else if (r.backupRunId && r.direction !== 'pull' && r.direction !== 'clone') lines.push(`To undo this run: syncdesk undo ${r.backupRunId}`)
     else if (r.backupRunId) lines.push(`To undo this run's local changes: syncdesk backups restore ${r.backupRunId}`)
     if (res?.cancelled) lines.push(`Cancelled: ${t.items - done.length - res.problems.length} items were not started; what was done is recorded.`)
     if (r.replanned.length) lines.push(`${r.replanned.length} item(s) changed while the run went and were planned again from a fresh look: ${r.replanned.slice(0, 10).map(displayName).join(', ')}${r.replanned.length > 10 ? ', …' : ''}`)

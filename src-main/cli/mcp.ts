@@ -189,6 +189,23 @@ export function createMcpServer(opts: McpOptions): McpServer {
       }
     },
   )
+  server.registerTool(
+    'sync_undo',
+    {
+      description: 'Undo a run (the latest by default): a pull\'s local changes, or a push\'s changes in the environment. Items changed since the run are left alone and named. With dry_run, only say what would be put back. The undo can itself be undone.',
+      inputSchema: { project_dir: common.project_dir, run: z.string().min(1).optional().describe('The run id from a run\'s backup_run, or "latest".'), dry_run: z.boolean().optional() },
+    },
+    async (args) => {
+      try {
+        const u = await host.undo(projectFor(args.project_dir), args.run ?? 'latest', { dryRun: args.dry_run })
+        const put = (u.local?.restored.length ?? 0) + (u.local?.removed.length ?? 0) + u.remote.restored.length + u.remote.removed.length
+        const left = (u.local?.left.length ?? 0) + u.remote.left.length
+        return ok(`${args.dry_run ? 'Would put back' : 'Put back'} ${put} item(s) of run ${displayName(u.runId)}${left ? `; ${left} left as they are (changed since)` : ''}.`, { ...u })
+      } catch (err) {
+        return fail(err)
+      }
+    },
+  )
   return server
 }
 

@@ -143,6 +143,25 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     })
 
   program
+    .command('undo [run]')
+    .description('undo a run ("latest" by default): a pull\'s local changes and a push\'s changes in the environment; what changed since is left alone')
+    .option('--dry-run', 'say what would be put back, change nothing')
+    .option('-y, --yes', 'ask nothing (an undo asks nothing; accepted as by every other command)')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'human']).default('human'))
+    .action(async (run: string | undefined, o: { dryRun?: boolean; format: string }, cmd: Command) => {
+      const u = await host.undo(ctx.projectOf(cmd), run ?? 'latest', { dryRun: o.dryRun })
+      if (o.format === 'json') return ctx.out(JSON.stringify(u, null, 2))
+      const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`
+      const verb = o.dryRun ? 'Would put back' : 'Put back'
+      const env = displayName(u.env)
+      if (u.local) ctx.out(`${verb} ${n(u.local.restored.length, 'item')} here and remove ${n(u.local.removed.length, 'item')} that run had created here.`)
+      if (u.remote.restored.length + u.remote.removed.length + u.remote.left.length) ctx.out(`${verb} ${n(u.remote.restored.length, 'item')} in ${env} and remove ${n(u.remote.removed.length, 'item')} that run had created there.`)
+      for (const l of [...(u.local?.left ?? []), ...u.remote.left]) ctx.out(`  left as it is: ${displayName(l.path)} (${displayText(l.reason)})`)
+      if (u.undoRunId) ctx.out(`This undo can itself be undone: syncdesk undo ${u.undoRunId}`)
+      if ((u.local?.left.length ?? 0) + u.remote.left.length) ctx.setExit(EXIT.stopped)
+    })
+
+  program
     .command('demo')
     .description('make a demo project with a local environment and show its status')
     .option('--dir <dir>', 'where to make it', path.join(process.env.HOME ?? process.cwd(), 'syncdesk-demo'))

@@ -72,7 +72,10 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext, result: ApplyResu
     progress.bytesDone += a.size
     if (r?.ok) {
       result.done.push(a)
-      setBase(ctx.baseline, a.path, a.newHash)
+      // What the run changed in the environment, so that it can be undone.
+      if (a.op.endsWith('-remote')) ctx.backup.noteRemote(a.path, a.remoteHash, a.newHash)
+      // A merge is in sync only once both of its writes are done (the environment's is second).
+      if (!(a.why === 'merge' && a.op === 'write-local')) setBase(ctx.baseline, a.path, a.newHash)
     } else {
       result.problems.push({ path: a.path, op: a.op, reason: r ? r.reason : 'failed', message: r ? r.message : `${a.path}: no answer` })
     }
@@ -225,6 +228,7 @@ async function applyRecords(plan: Plan, ctx: ApplyContext, result: ApplyResult, 
         }
         result.done.push(a)
         if (local) ctx.backup.noteRecord(a.table, a.key, a.before, a.newHash)
+        else ctx.backup.noteRemoteRecord(a.table, a.key, a.before, a.remoteHash, a.newHash)
         if (r.hash !== a.newHash) {
           result.problems.push({ path: label, op: a.op, reason: 'failed', message: `${label} was stored differently on the ${local ? 'local' : 'environment'} side (do both databases have the same columns and types?)` })
         }

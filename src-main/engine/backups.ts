@@ -28,6 +28,15 @@ export interface RecordBackupChange {
   after: string | null
 }
 
+/** What one run changed in the environment's database: the prior row, and the hashes. */
+export interface RemoteRecordChange {
+  table: string
+  key: string
+  before: RecordData | null
+  beforeHash: string | null
+  after: string | null
+}
+
 export interface BackupRecord {
   version: 1
   runId: string
@@ -37,6 +46,9 @@ export interface BackupRecord {
   finishedAt?: string
   changes: BackupChange[]
   records?: RecordBackupChange[]
+  /** What the run changed in the environment (its prior content stays in the environment's kept versions). */
+  remote?: BackupChange[]
+  remoteRecords?: RemoteRecordChange[]
 }
 
 /** The backup of one run, filled in while it applies its plan. */
@@ -65,13 +77,24 @@ export class BackupRun {
     ;(this.record.records ??= []).push({ table, key, before, after })
   }
 
+  /** Notes a change this run made in the environment (the environment keeps the prior version). */
+  noteRemote(itemPath: string, before: string | null, after: string | null): void {
+    ;(this.record.remote ??= []).push({ path: itemPath, before, after })
+  }
+
+  /** Notes a record change this run made in the environment, with the prior row. */
+  noteRemoteRecord(table: string, key: string, before: RecordData | null, beforeHash: string | null, after: string | null): void {
+    ;(this.record.remoteRecords ??= []).push({ table, key, before, beforeHash, after })
+  }
+
   /** How many local files or rows this run replaced or deleted (so the backup holds them). */
   get replacedCount(): number {
     return this.record.changes.filter((c) => c.before !== null).length + (this.record.records ?? []).filter((r) => r.before !== null).length
   }
 
+  /** How many changes this run made, here and in the environment (a run with any can be undone). */
   get changeCount(): number {
-    return this.record.changes.length + (this.record.records?.length ?? 0)
+    return this.record.changes.length + (this.record.records?.length ?? 0) + (this.record.remote?.length ?? 0) + (this.record.remoteRecords?.length ?? 0)
   }
 
   /** Writes run.json when the run changed anything locally. */
@@ -90,6 +113,17 @@ export interface BackupSummary {
   overwritten: number
   deleted: number
   created: number
+}
+
+/** The record of one backup run, or null when there is none by that id. */
+export function readBackupRecord(backupsDir: string, runId: string): BackupRecord | null {
+  if (!runId || pathProblem(runId) || runId.includes('/')) return null
+  return readRecord(path.join(backupsDir, runId))
+}
+
+/** The id of the newest backup run, if any. */
+export function latestBackupRun(backupsDir: string): string | undefined {
+  return listBackups(backupsDir)[0]?.runId
 }
 
 function readRecord(dir: string): BackupRecord | null {
@@ -113,7 +147,7 @@ export function listBackups(backupsDir: string): BackupSummary[] {
   for (const name of names) {
     const rec = readRecord(path.join(backupsDir, name))
     if (!rec) continue
-    const all: { before: unknown; after: string | null }[] = [...rec.changes, ...(rec.records ?? [])]
+    const all: { before: unknown; after: string | null }[] = [...rec.changes, ...(rec.records ?? []), ...(rec.remote ?? []), ...(rec.remoteRecords ?? [])]
     out.push({
       runId: rec.runId,
       env: rec.env,

@@ -68,6 +68,11 @@ export interface Remote {
   deployment?(id: string, opts?: RemoteCallOptions): Promise<DeploymentInfo>
   /** Last push and pull, and the deployment state. */
   info?(opts?: RemoteCallOptions): Promise<EnvironmentInfo>
+  /**
+   * A prior content of a file, as the environment kept it when it was replaced or deleted: the
+   * newest kept version with exactly this hash, or null when none is kept (undo of a push).
+   */
+  readPrior?(path: string, hash: string, opts?: RemoteCallOptions): Promise<Buffer | null>
   /** Releases connections and saves caches. */
   close(): Promise<void>
 }

@@ -11,7 +11,8 @@ import path from 'node:path'
 import { itemLabel, type StatusEntry } from '../../src-shared/sync-types.js'
 import type { ErrorPayload } from '../../src-shared/errors.js'
 import { isRequestName, requestSchemas, type Answer, type EventName, type Events, type RequestArgs, type RequestName, type Responses } from '../../src-shared/ipc.js'
-import type { ActivityEntry, EnvironmentView, ItemDetail, ProjectView, StatusSummary } from '../../src-shared/views.js'
+import type { ActivityEntry, EnvironmentView, ItemDetail, ProjectView, RestoreSummary, StatusSummary } from '../../src-shared/views.js'
+import type { UndoResult } from '../engine/undo.js'
 import { DirStore } from '../engine/dir-store.js'
 import { SyncDeskError, describeError } from '../engine/errors.js'
 import type { Project } from '../engine/project.js'
@@ -481,13 +482,10 @@ export class AppHost implements HostPort {
       },
       'run:cancel': async (a) => ({ cancelled: await this.core.cancel(a.planId) }),
       'backups:list': async (a) => this.core.backups(this.projectById(a.projectId)).map((b) => ({ runId: b.runId, env: b.env, direction: b.direction, at: b.startedAt, overwritten: b.overwritten, deleted: b.deleted, created: b.created })),
-      'backups:preview': async (a) => {
-        const r = await this.core.restorePreview(this.projectById(a.projectId), a.runId)
-        return { restored: r.restored, removed: r.removed, left: r.left, restoreRunId: null }
-      },
+      'backups:preview': async (a) => restoreSummary(await this.core.undo(this.projectById(a.projectId), a.runId, { dryRun: true })),
       'backups:restore': async (a) => {
         const project = this.projectById(a.projectId)
-        const r = await this.core.restore(project, a.runId)
+        const r = restoreSummary(await this.core.undo(project, a.runId))
         await recordActivity(project.stateDir, {
           at: this.now().toISOString(),
           env: '',
@@ -495,8 +493,12 @@ export class AppHost implements HostPort {
           result: r.left.length ? 'partial' : 'done',
           counts: { changed: r.restored.length + r.removed.length, problems: r.left.length, conflictsLeft: 0 },
           backupRunId: r.restoreRunId,
-          message: `Restored ${r.restored.length} item(s) from ${a.runId}`,
+          message: `Undid ${a.runId}: ${r.restored.length + r.removed.length} item(s) put back`,
         })
+        for (const env of Object.keys(project.config.environments)) {
+          await this.lives.get(a.projectId)?.resync(env).catch(() => undefined)
+          this.scheduleRefresh(a.projectId, env)
+        }
         return { restored: r.restored, removed: r.removed, left: r.left, restoreRunId: r.restoreRunId }
       },
       'deploy:start': async (a) => {
@@ -518,6 +520,17 @@ export class AppHost implements HostPort {
         return settings
       },
     }
+  }
+}
+
+/** An undo as the contract shows it: what came back here and in the environment, what was left. */
+function restoreSummary(u: UndoResult): RestoreSummary {
+  const inEnv = (p: string) => (u.env ? `${p} (in ${u.env})` : p)
+  return {
+    restored: [...(u.local?.restored ?? []), ...u.remote.restored.map(inEnv)],
+    removed: [...(u.local?.removed ?? []), ...u.remote.removed.map(inEnv)],
+    left: [...(u.local?.left ?? []), ...u.remote.left.map((l) => ({ path: inEnv(l.path), reason: l.reason }))],
+    restoreRunId: u.undoRunId,
   }
 }
 

@@ -15,6 +15,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Direction, Resolution, StatusEntry, SyncProgress, SyncScope } from '../../src-shared/sync-types.js'
 import { listBackups, restoreBackup, type BackupSummary } from '../engine/backups.js'
+import { undoRun, type UndoResult } from '../engine/undo.js'
 import { DirStore } from '../engine/dir-store.js'
 import { SyncDeskError } from '../engine/errors.js'
 import { createFilter } from '../engine/filter.js'
@@ -454,6 +455,24 @@ export class SyncHost {
   /** The project's backup runs, newest first. */
   backups(project: Project): BackupSummary[] {
     return listBackups(project.backupsDir)
+  }
+
+  /**
+   * Undoes a run, pull or push: local changes come back from the local backup, the
+   * environment's from its kept versions; what changed since is left and named. With `dryRun`
+   * it only says what it would do. The undo can itself be undone.
+   */
+  async undo(project: Project, runId: string, opts: { dryRun?: boolean } = {}): Promise<UndoResult> {
+    const lock = opts.dryRun ? null : acquireLock(project.stateDir, `undo ${runId}`)
+    const records = await this.openLocalDatabase(project)
+    const local = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
+    try {
+      return await undoRun(project.backupsDir, runId, { local, database: records ? { records, tables: project.config.tables } : null, openRemote: (env) => this.openRemoteFor(project, env), filter: project.filter() }, opts)
+    } finally {
+      await records?.close()
+      if (lock) await local.saveCache()
+      lock?.release()
+    }
   }
 
   /** What undoing a run would put back, remove and leave (changes nothing). */

@@ -9,6 +9,7 @@ import { scanDirectory } from '../engine/scan-worker.js'
 import type { ScanFilter } from '../engine/filter.js'
 import { mapLimit } from '../engine/concurrency.js'
 import { preserveInto, newRunId } from '../engine/preserve.js'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { openRecordStore } from '../engine/records/open-record-store.js'
 import type { RecordStore } from '../engine/records/record-store.js'
@@ -69,6 +70,26 @@ export class FolderRemote implements Remote {
 
   deleteFiles(reqs: readonly DeleteRequest[]): Promise<ItemResult[]> {
     return this.store.deleteBatch(reqs, preserveInto(this.versionsDir))
+  }
+
+  /** The newest kept version of `itemPath` with this hash (versions are kept per run, by id). */
+  async readPrior(itemPath: string, hash: string): Promise<Buffer | null> {
+    const root = path.dirname(this.versionsDir)
+    let runs: string[]
+    try {
+      runs = fs.readdirSync(root).sort().reverse()
+    } catch {
+      return null
+    }
+    for (const run of runs) {
+      try {
+        const content = await new DirStore(path.join(root, run)).read(itemPath)
+        if (crypto.createHash('sha256').update(content).digest('hex') === hash) return content
+      } catch {
+        // Not kept by this run.
+      }
+    }
+    return null
   }
 
   /** The folder's embedded SQLite database, when it has one. */

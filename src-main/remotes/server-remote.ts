@@ -448,6 +448,14 @@ export class ServerRemote implements Remote {
     return (await this.json<{ versions: ServerVersion[] }>('GET', `/v1/versions${q}`, { signal: opts.signal })).versions
   }
 
+  /** The newest kept version of `itemPath` with this hash, or null (undo of a push). */
+  async readPrior(itemPath: string, hash: string, opts: RemoteCallOptions = {}): Promise<Buffer | null> {
+    const kept = (await this.versions(itemPath, opts)).find((v) => v.path === itemPath && v.hash === hash)
+    if (!kept) return null
+    const content = await this.readVersion(kept.id, itemPath, opts)
+    return sha256Hex(content) === hash ? content : null
+  }
+
   /** The content of a kept version. */
   async readVersion(id: string, itemPath: string, opts: RemoteCallOptions = {}): Promise<Buffer> {
     return (await this.call('GET', `/v1/versions/${encodeURIComponent(id)}/${encodeItemPath(itemPath)}`, { signal: opts.signal })).body
