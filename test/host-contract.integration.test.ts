@@ -174,7 +174,8 @@ describe('two-phase runs', () => {
     const done = await call('run:apply', { planId: preview.planId })
     expect(get(project, 'a.md')).toBe('my edit, made while the preview was open\n')
     expect(done.done.download).toBe(0)
-    expect(done.conflictsLeft).toEqual(['a.md'])
+    // Reported, not planned again: the approved preview never reaches content nobody saw.
+    expect(done.problems.map((p) => `${p.label} ${p.reason}`)).toEqual(['a.md stale'])
     const s = await call('status:summary', { projectId, env: 'staging' })
     expect(s.counts.conflicts).toBe(1)
   })

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { cleanupTemps, CLI, ensureBuilt, get, put, tempDir } from './helpers.js'
 import { childEnv, createToken, runCli, startServerProcess, stopAllServers } from './support/server-process.js'
 
-const TOOLS = ['sync_all', 'sync_database', 'sync_files', 'sync_local_to_remote', 'sync_project_to_local', 'sync_status']
+const TOOLS = ['sync_all', 'sync_database', 'sync_files', 'sync_local_to_remote', 'sync_project_to_local', 'sync_status', 'sync_undo']
 const SCHEMA = ['agents', 'skills', 'contexts'].map((t) => `CREATE TABLE ${t} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT)`).join(';\n')
 
 interface ToolAnswer {
@@ -95,7 +95,7 @@ function insert(file: string, table: string, row: { id: number; name: string; no
 }
 
 describe('syncdesk mcp over stdio', () => {
-  it('lists the six sync tools', async () => {
+  it('lists the six sync tools, and sync_undo', async () => {
     const { project } = projectWithFolderEnv()
     const client = await connect(project)
     const { tools } = await client.listTools()
@@ -310,5 +310,29 @@ describe('sync_all with deploy, against environment servers', () => {
     const st = await call(client, 'sync_status', {})
     expect((st.structuredContent?.deployment as { state: string }).state).toBe(state)
     await server.stop()
+  })
+})
+
+describe('protected environments and undo over MCP', () => {
+  it('a protected environment changes only with confirm_env, and sync_undo puts a push back', async () => {
+    const { project, folder } = projectWithFolderEnv()
+    expect(runCli(['--project-dir', project, 'env', 'edit', 'staging', '--protected']).code).toBe(0)
+    fs.writeFileSync(path.join(project, 'a.md'), 'mine\n')
+    const client = await connect(project)
+    const refused = await call(client, 'sync_files', { direction: 'push' })
+    expect(refused.isError).toBe(true)
+    expect(text(refused)).toMatch(/confirm_env/)
+    expect(fs.existsSync(path.join(folder, 'a.md'))).toBe(false)
+    const wrong = await call(client, 'sync_files', { direction: 'push', confirm_env: 'production' })
+    expect(wrong.isError).toBe(true)
+    const pushed = await call(client, 'sync_files', { direction: 'push', confirm_env: 'staging' })
+    expect(pushed.isError, text(pushed)).toBeFalsy()
+    expect(fs.readFileSync(path.join(folder, 'a.md'), 'utf8')).toBe('mine\n')
+    const dry = await call(client, 'sync_undo', { dry_run: true })
+    expect(text(dry)).toMatch(/Would put back 1 item/)
+    expect(fs.existsSync(path.join(folder, 'a.md'))).toBe(true)
+    const undone = await call(client, 'sync_undo', {})
+    expect(undone.isError, text(undone)).toBeFalsy()
+    expect(fs.existsSync(path.join(folder, 'a.md'))).toBe(false)
   })
 })

@@ -43,7 +43,8 @@ describe('sync --resolve merge for text files', () => {
     const merged = BASE.replace('model: standard', 'model: large').replace('language: en', 'language: de')
     expect(get(project, 'agent.yml')).toBe(merged)
     expect(get(env, 'agent.yml')).toBe(merged)
-    expect(p('backups', 'list').stdout).toMatch(/1 replaced/)
+    // One local file replaced (backed up here) and one in the environment (kept there): 2 in all.
+    expect(p('backups', 'list').stdout).toMatch(/2 replaced/)
     const versions = fs.readdirSync(path.join(env, '.syncdesk-server', 'versions'))
     expect(versions.length).toBeGreaterThan(0)
     const after = JSON.parse(p('status', '--format', 'json').stdout) as { conflicts: unknown[]; local_to_remote: unknown[]; remote_to_local: unknown[] }

@@ -23,7 +23,7 @@ export function cliHint(err: SyncDeskError): string | undefined {
         if ('database' in d) return 'Check the path with "syncdesk db add --sqlite PATH".'
         return undefined
       case 'usage':
-        return 'database' in d ? 'Add one with "syncdesk db add --sqlite PATH" or "--postgres URL".' : undefined
+        return d.database === null ? 'Add one with "syncdesk db add --sqlite PATH" or "--postgres URL".' : undefined
       case 'plan-stale':
         return 'Run the command again.'
       default:
@@ -44,6 +44,8 @@ export function mcpHint(err: SyncDeskError): string | undefined {
         return 'The project folder has no SyncDesk project; ask the user to set one up in the SyncDesk app or with "syncdesk init".'
       case 'not-empty':
         return 'Use sync_files with direction pull to bring an existing project up to date.'
+      case 'confirmation-needed':
+        return 'The environment is protected: ask the user to confirm, then call again with confirm_env set to its name.'
       default:
         return undefined
     }

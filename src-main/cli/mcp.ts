@@ -55,6 +55,10 @@ const runArgs = {
     .optional()
     .describe('Conflicting items (paths, or table/key for records) to overwrite in this direction. Conflicts not named here are reported and left as they are.'),
   allow_mass_delete: z.boolean().optional().describe('Go on past the mass-delete guard.'),
+  confirm_env: z
+    .string()
+    .optional()
+    .describe('A protected environment (production) is changed only when this is its name, as the user typed or said it: ask the user first.'),
   merge_conflicts: z
     .array(z.string().min(1))
     .optional()
@@ -82,7 +86,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
   }
 
   const run = async (
-    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; merge_conflicts?: string[]; allow_mass_delete?: boolean },
+    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; merge_conflicts?: string[]; allow_mass_delete?: boolean; confirm_env?: string },
     dir: Direction,
     scope: SyncScope,
     deploy = false,
@@ -96,7 +100,11 @@ export function createMcpServer(opts: McpOptions): McpServer {
       try {
         // Naming a conflict in overwrite_conflicts is the confirmation this face asks for.
         const resolutions = args.merge_conflicts?.length ? new Map(args.merge_conflicts.map((label) => [label, 'merge' as const])) : undefined
-        report = args.dry_run ? host.dryRunReport(handle, resolutions) : await host.apply(handle.id, { resolutions, allowMassDelete: args.allow_mass_delete, confirmName: host.confirmNameFor(handle, resolutions) ?? undefined })
+        // Naming conflicts confirms replacing them; a protected environment needs its name from the user.
+        const needed = host.confirmNameFor(handle, resolutions)
+        const isProtected = !!project.config.environments[env]?.protected
+        const confirmName = needed !== null && !isProtected ? needed : args.confirm_env
+        report = args.dry_run ? host.dryRunReport(handle, resolutions) : await host.apply(handle.id, { resolutions, allowMassDelete: args.allow_mass_delete, confirmName })
       } finally {
         await host.discard(handle.id)
       }

@@ -52,6 +52,12 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
       const decide = direction !== 'sync' ? undefined : resolverFor(flags, interactive, envName, () => bar?.done())
       if (decide) for (const c of handle.prepared.report.status.conflicts) resolutions.set(conflictLabel(c), await decide(c))
       if (flags.dryRun) {
+        // As a real run would: a dry run past the guard needs the flag (or the name typed).
+        const planned = host.planWith(handle, resolutions)
+        if (planned.guard && !flags.allowMassDelete) {
+          const go = interactive && (bar?.done(), process.stderr.write(`\n${displayText(planned.guard)}\n`), (await ask(`Type the environment name (${displayName(envName)}) to go on, or press Enter to stop: `)) === envName)
+          if (!go) throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${planned.guard}`, 'Nothing was changed.', { problem: planned.guard })
+        }
         report = host.dryRunReport(handle, resolutions)
       } else {
         const planned = host.planWith(handle, resolutions)

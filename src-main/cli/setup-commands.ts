@@ -48,7 +48,7 @@ export function registerSetupCommands(program: Command, ctx: CliContext): void {
     .option('--color <hex>', 'a colour for the environment in the app, like #dc2626')
     .action(async (name: string, o: { folder?: string; url?: string; tokenStdin?: boolean; protected?: boolean; color?: string }, cmd: Command) => {
       const project = ctx.projectOf(cmd)
-      if (project.config.environments[name]) throw new SyncDeskError('env-exists', `There is already an environment named "${name}".`, `Remove it first with "syncdesk env remove ${name}".`)
+      if (Object.hasOwn(project.config.environments, name)) throw new SyncDeskError('env-exists', `There is already an environment named "${name}".`, `Remove it first with "syncdesk env remove ${name}".`)
       if (!!o.folder === !!o.url) throw new SyncDeskError('usage', 'Give exactly one of --folder PATH or --url URL.')
       if (o.color !== undefined && !/^#[0-9a-fA-F]{6}$/.test(o.color)) throw new SyncDeskError('usage', 'A colour is written like #dc2626.')
       const look = { protected: o.protected, color: o.color }

@@ -7,14 +7,15 @@
  * (btrfs, XFS, APFS), never a hard link: many editors save in place, and a hard-linked base
  * would change with the file. It is deduplicated by its hash and pruned to what the baselines
  * still refer to.
- * Every read is checked against its hash, so a base that went missing or changed (a file edited
- * in place shares the link) means "no merge offered", never a wrong merge.
+ * Every read is checked against its hash, so a base that went missing or changed means "no
+ * merge offered", never a wrong merge.
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { removeTempQuietly, tempPathFor } from './atomic.js'
 import { STATE_DIR_MODE } from './state-dir.js'
+import { isMergeableText } from './text-merge.js'
 
 /** Text files larger than this keep no base (and are never merged). */
 export const DEFAULT_MAX_BASE_BYTES = 1024 * 1024
@@ -47,8 +48,10 @@ export class BaseStore {
       fs.mkdirSync(this.dir, { recursive: true, mode: STATE_DIR_MODE })
       const tmp = tempPathFor(target)
       fs.copyFileSync(file, tmp, fs.constants.COPYFILE_FICLONE)
-      // The file may have changed since it was hashed: keep it only if it is what we name it.
-      if (sha256(fs.readFileSync(tmp)) !== hash) {
+      // The file may have changed since it was hashed: keep it only if it is what we name it,
+      // and only text (a binary file is never merged).
+      const copy = fs.readFileSync(tmp)
+      if (sha256(copy) !== hash || !isMergeableText(copy)) {
         removeTempQuietly(tmp)
         return false
       }

@@ -215,9 +215,15 @@ export class DirStore {
         scan.files.delete(p)
         const prefix = `${p}/`
         for (const k of [...scan.files.keys()]) if (k.startsWith(prefix)) scan.files.delete(k)
+        for (let i = scan.skipped.length - 1; i >= 0; i--) if ((scan.skipped[i] as ScanSkip).path.startsWith(prefix)) scan.skipped.splice(i, 1)
         continue
       }
       if (st.isDirectory()) {
+        // What was known at or under this path is replaced by what the folder holds now.
+        scan.files.delete(p)
+        const prefix = `${p}/`
+        for (const k of [...scan.files.keys()]) if (k.startsWith(prefix)) scan.files.delete(k)
+        for (let i = scan.skipped.length - 1; i >= 0; i--) if ((scan.skipped[i] as ScanSkip).path.startsWith(prefix)) scan.skipped.splice(i, 1)
         if (!folderPasses(filter, p)) continue
         for (const rel of new DirStore(abs).listFiles(filter, p)) this.refresh(scan, [rel], filter)
         continue
@@ -253,7 +259,9 @@ export class DirStore {
         return
       }
       for (const e of entries) {
-        const r = `${rel}/${e.name}`
+        // Item paths are NFC, as the scan makes them; the file is found by its name on disk.
+        const name = ASCII_NAME.test(e.name) ? e.name : e.name.normalize('NFC')
+        const r = `${rel}/${name}`
         if (e.isDirectory()) {
           if (filter.includeDir(r, e.name)) walk(r, path.join(abs, e.name))
         } else out.push(r)

@@ -47,7 +47,9 @@ export function checkStateDir(stateDir: string): void {
   for (const sub of STATE_SUBDIRS) {
     const dir = path.join(stateDir, sub)
     if (!checkEntry(dir, 'folder')) continue
-    checkFilesIn(dir)
+    // The bases folder holds one file per text of the project: its entries are content checked
+    // by hash on every read, and listing them at every open would cost a save its speed.
+    if (sub !== 'bases') checkFilesIn(dir)
   }
   const backups = path.join(stateDir, 'backups')
   for (const run of listOrEmpty(backups)) {

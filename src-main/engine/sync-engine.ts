@@ -256,7 +256,8 @@ function baselineStamp(file: string): string {
 }
 
 /**
- * First phase: looks at both sides and classifies, changing nothing (no lock is needed).
+ * First phase: looks at both sides and classifies, changing nothing but the scan cache (no
+ * lock is needed).
  * With `writing`, the caller holds the lock and a damaged sync state may be moved aside.
  */
 export async function prepareRun(project: Project, remote: Remote, direction: Direction, opts: EngineOptions & { writing?: boolean } = {}): Promise<PreparedRun> {
@@ -282,6 +283,8 @@ export async function prepareRun(project: Project, remote: Remote, direction: Di
 
 /** Most file conflicts whose merge is worked out ahead of a run (each costs a read of both sides). */
 const MAX_MERGES = 1000
+/** At most this many bytes of conflicting files are read for merges ahead of a run. */
+const MAX_MERGE_BYTES = 64 * 1024 * 1024
 
 /**
  * Works out the three-way merge of every text file conflict whose base is kept: the entry says
@@ -292,10 +295,14 @@ async function prepareMerges(project: Project, remote: Remote, report: StatusRep
   const merges = new Map<string, Buffer>()
   const bases = new BaseStore(project.basesDir, project.config.mergeMaxBytes)
   const candidates: { e: FileStatusEntry; base: Buffer }[] = []
+  let budget = MAX_MERGE_BYTES
   for (const e of report.status.conflicts) {
     if (candidates.length >= MAX_MERGES) break
     if (e.kind !== 'file' || !e.baseHash || !e.localHash || !e.remoteHash) continue
     if ((e.localSize ?? 0) > bases.maxBytes || (e.remoteSize ?? 0) > bases.maxBytes) continue
+    // Both sides of every candidate are held at once: stop before that gets large.
+    budget -= (e.localSize ?? 0) + (e.remoteSize ?? 0)
+    if (budget < 0) break
     const base = bases.read(e.baseHash)
     if (base) candidates.push({ e, base })
   }
@@ -317,8 +324,8 @@ async function prepareMerges(project: Project, remote: Remote, report: StatusRep
 }
 
 /**
- * After a run saved its sync state: keeps the base of every file now in sync (linked from the
- * local file, which has that content), and drops the bases no sync state refers to any more.
+ * After a run saved its sync state: keeps the base of every text file now in sync (a copy of
+ * the local file, which has that content), and drops the bases no sync state refers to any more.
  */
 function keepBases(project: Project, report: RunReport): void {
   const bases = new BaseStore(project.basesDir, project.config.mergeMaxBytes)
@@ -357,6 +364,12 @@ export interface ApplyOptions extends EngineOptions {
   lock?: Lock
   /** Asked about conflicts that appear while the run goes (an item that moved on); default skip. */
   resolve?: (conflict: StatusEntry) => Resolution | Promise<Resolution>
+  /**
+   * Plan items that moved on again, from a fresh look (a terminal's run, whose lock was held
+   * from the first look). Without it they are reported as stale and left alone: a preview the
+   * operator approved is never extended to content they did not see.
+   */
+  replanStale?: boolean
 }
 
 /**
@@ -384,7 +397,13 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
     const local = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
     const hasRecords = planned.plan.actions.some((a) => a.kind === 'record') || planned.plan.baselineUpdates.some((u) => u.kind === 'record')
     const localRecords = hasRecords ? await openLocal(project, opts) : null
-    const remoteRecords = hasRecords && remote.openRecords ? await remote.openRecords() : null
+    let remoteRecords: RemoteRecords | null = null
+    try {
+      remoteRecords = hasRecords && remote.openRecords ? await remote.openRecords() : null
+    } catch (err) {
+      await localRecords?.close()
+      throw err
+    }
     g = { report: prepared.report, local, localScan: null, baseline: loaded.baseline, localRecords, remoteRecords, records: prepared.records }
     const report: RunReport = { ...prepared.report, direction: prepared.direction, dryRun: false, plan: planned.plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
     outcome = report
@@ -413,7 +432,7 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
     // Items that moved on while the run went (a 412, a changed file) are planned again once,
     // from a fresh look at both sides: never overwritten blindly.
     const stale = new Set(report.result.problems.filter((p) => p.reason === 'stale').map((p) => p.path))
-    if (stale.size > 0 && !report.result.cancelled) {
+    if (stale.size > 0 && !report.result.cancelled && opts.replanStale) {
       await saveBaseline(baselineFile, remote.envName, g.baseline)
       await g.local.saveCache()
       await closeStores(g)
@@ -452,7 +471,7 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
       const saved = finishing.length
       await attempt(`Could not save the sync state ${baselineFile}`, () => saveBaseline(baselineFile, remote.envName, g!.baseline))
       // The bases follow the sync state, never before it: a crash leaves at worst a base too many.
-      if (finishing.length === saved && outcome) keepBases(project, outcome)
+      if (finishing.length === saved && outcome) await attempt('Could not keep the merge bases', async () => keepBases(project, outcome!))
     }
     if (backup) {
       const saved = finishing.length
@@ -522,7 +541,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
       }
     }
     if (req.dryRun) return { ...prepared.report, direction: req.direction, dryRun: true, plan: planned.plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
-    return await applyRun(prepared, planned, choices, { ...req, allowMassDelete: true, lock: lock ?? undefined })
+    return await applyRun(prepared, planned, choices, { ...req, allowMassDelete: true, lock: lock ?? undefined, replanStale: true })
   } finally {
     lock?.release()
   }

@@ -46,7 +46,12 @@ export async function startEmbeddedServer(project: Project, envName: string, env
   const url = await listening(child)
   const look = project.config.environments[envName]
   project.config.environments[envName] = { kind: 'server', url, ...(look?.color ? { color: look.color } : {}), ...(look?.protected ? { protected: true } : {}) }
-  await project.save()
+  try {
+    await project.save()
+  } catch (err) {
+    child.kill('SIGTERM')
+    throw err
+  }
   return {
     url,
     async dispose() {
@@ -65,11 +70,17 @@ function listening(child: ChildProcess): Promise<string> {
       child.kill('SIGKILL')
       reject(new SyncDeskError('io', `The embedded environment server did not start: ${err.trim().split('\n')[0] ?? 'no answer in 15 s'}`))
     }, 15_000)
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+    let found = false
+    // Only the start is read: once listening, the server's output is not kept (it runs for the session).
+    child.stderr?.on('data', (d: Buffer) => {
+      if (!found && err.length < 4096) err += d.toString()
+    })
     child.stdout?.on('data', (d: Buffer) => {
+      if (found) return
       out += d.toString()
       const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
       if (m) {
+        found = true
         clearTimeout(timer)
         resolve(`${m[1]}/`)
       }

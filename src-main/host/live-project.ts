@@ -35,6 +35,10 @@ interface LiveEnvironment {
 /** An open project, watched and polled (see the file comment). */
 export class LiveProject {
   private index: ScanResult | null = null
+  private store: DirStore | null = null
+  private filter: ReturnType<Project['filter']> | null = null
+  /** Paths reported while the index could not take them (first look, paused). */
+  private readonly pending = new Set<string>()
   private readonly envs = new Map<string, LiveEnvironment>()
   private readonly disposables = new DisposableStore()
   private paused = false
@@ -58,7 +62,11 @@ export class LiveProject {
       // A save is one event: a short quiet period is enough, and the status follows it sooner.
       debounceMs: 20,
       onChange: (paths) => {
-        if (this.paused || !this.index) return
+        // Changes seen before the first look or while paused are kept for later, never dropped.
+        if (this.paused || !this.index) {
+          for (const p of paths) this.pending.add(p)
+          return
+        }
         store.refresh(this.index, paths, filter)
         this.events.onStale(null)
       },
@@ -67,6 +75,9 @@ export class LiveProject {
     this.disposables.add(watcher)
     await watcher.ready
     this.index = await store.scan(filter)
+    this.store = store
+    this.filter = filter
+    this.flushPending()
     this.watchSyncState()
     for (const env of Object.keys(this.project.config.environments)) this.startPoller(env)
   }
@@ -91,6 +102,14 @@ export class LiveProject {
   /** Stops or resumes reacting to local changes (the operator paused watching). */
   setPaused(paused: boolean): void {
     this.paused = paused
+    if (!paused) this.flushPending()
+  }
+
+  private flushPending(): void {
+    if (this.paused || !this.index || !this.store || !this.filter || this.pending.size === 0) return
+    this.store.refresh(this.index, [...this.pending], this.filter)
+    this.pending.clear()
+    this.events.onStale(null)
   }
 
   /** Checks an environment now (Refresh). */
@@ -124,6 +143,8 @@ export class LiveProject {
         if (!reachable) {
           void state.remote?.close().catch(() => undefined)
           state.remote = null
+          // An old listing must not pass for the environment's state while it cannot be reached.
+          state.scan = null
         }
         this.events.onReachability(env, reachable, error)
       },

@@ -351,7 +351,8 @@ export class SyncHost {
    */
   confirmNameFor(handle: PlanHandle, resolutions?: ReadonlyMap<string, Resolution>): string | null {
     if (handle.confirmName !== null) return handle.confirmName
-    const isProtected = !!handle.project.environment(handle.env).protected
+    // Read the config again: an environment protected since the preview is protected now.
+    const isProtected = !!this.openProject(handle.project.dir).config.environments[handle.env]?.protected
     return isProtected && needsName(true, this.planWith(handle, resolutions)) ? handle.env : null
   }
 
@@ -367,12 +368,13 @@ export class SyncHost {
    */
   async apply(planId: string, choices: ApplyChoices = {}): Promise<RunReport> {
     const handle = this.planHandle(planId)
+    // A wrong name keeps the plan: the operator types it again.
+    const confirmName = this.confirmNameFor(handle, choices.resolutions)
+    if (confirmName !== null && choices.confirmName !== confirmName) {
+      throw new SyncDeskError('confirmation-needed', `Type the environment's name (${confirmName}) to confirm this run: it changes ${confirmName}${handle.planned.replacingRemote.length ? ` and replaces ${handle.planned.replacingRemote.length} of its own changes` : ''}.`, 'Nothing was changed.', { env: confirmName, replacing: handle.planned.replacingRemote.length })
+    }
     this.plans.delete(planId)
     try {
-      const confirmName = this.confirmNameFor(handle, choices.resolutions)
-      if (confirmName !== null && choices.confirmName !== confirmName) {
-        throw new SyncDeskError('confirmation-needed', `Type the environment's name (${confirmName}) to confirm this run: it changes ${confirmName}${handle.planned.replacingRemote.length ? ` and replaces ${handle.planned.replacingRemote.length} of its own changes` : ''}.`, 'Nothing was changed.', { env: confirmName, replacing: handle.planned.replacingRemote.length })
-      }
       const runChoices: RunChoices = { ...handle.choices, resolutions: choices.resolutions }
       const planned = choices.resolutions ? planRun(handle.prepared, runChoices) : handle.planned
       const signal = anySignal([handle.abort.signal, choices.signal])
@@ -380,6 +382,8 @@ export class SyncHost {
         allowMassDelete: choices.allowMassDelete,
         lock: handle.lock ?? undefined,
         resolve: choices.resolve,
+        // Only a run whose lock was held from its first look plans moved-on items again.
+        replanStale: !!handle.lock,
         signal,
         onProgress: choices.onProgress,
         scope: handle.scope,
@@ -527,7 +531,8 @@ export class SyncHost {
 
   private dropExpiredPlans(): void {
     const now = this.now().getTime()
-    for (const [id, h] of this.plans) if (now - h.createdAt.getTime() > PLAN_TTL_MS) void this.discard(id)
+    // A plan holding the lock belongs to a terminal that is asking its operator: it does not expire.
+    for (const [id, h] of this.plans) if (!h.lock && now - h.createdAt.getTime() > PLAN_TTL_MS) void this.discard(id)
   }
 
   private assertNewEnvironment(project: Project, name: string): void {
