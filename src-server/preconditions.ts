@@ -20,15 +20,32 @@ export function etag(hash: string): string {
 }
 
 /**
+ * A hash no content has: the expected state of a write whose If-Match cannot match (a
+ * well-formed entity-tag that is not one of ours, a weak tag), so it answers 412 as RFC 9110
+ * §13.1.1 says, through the same compare-and-swap as every write.
+ */
+export const NEVER_MATCHES = '0'.repeat(64)
+
+/** `If-Match: *`: the write needs the item to exist, whatever its content; the route resolves it. */
+export const ANY_CURRENT = 'any-current'
+
+/** An entity-tag list as RFC 9110 writes it: `*`, or `"tag"` / `W/"tag"` separated by commas. */
+const ETAG_LIST = /^\s*(?:\*|(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"(?:\s*,\s*(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*")*)\s*$/
+
+/**
  * The expected hash from request headers: a hash for If-Match, null for If-None-Match: *.
- * `allowCreate` is false for deletes (only If-Match makes sense there).
+ * `allowCreate` is false for deletes (only If-Match makes sense there). An If-Match of
+ * well-formed tags none of which is one of ours gives NEVER_MATCHES (a 412); `*` gives
+ * ANY_CURRENT, which the route turns into the item's current hash.
  */
 export function expectedHashFromHeaders(ifMatch: string | undefined, ifNoneMatch: string | undefined, allowCreate: boolean): string | null {
   if (ifMatch !== undefined && ifNoneMatch !== undefined) throw new ApiError(400, 'bad-precondition', 'Send either If-Match or If-None-Match, not both.')
   if (ifMatch !== undefined) {
-    const m = /^\s*"([0-9a-f]{64})"\s*$/.exec(ifMatch)
-    if (!m) throw new ApiError(400, 'bad-precondition', 'If-Match must be one quoted sha256 hash: "<64 hex digits>".')
-    return m[1] as string
+    if (!ETAG_LIST.test(ifMatch)) throw new ApiError(400, 'bad-precondition', 'If-Match must be an entity-tag list: "<sha256>", or *.')
+    if (ifMatch.trim() === '*') return ANY_CURRENT
+    // Strong comparison: only an exact, non-weak tag of ours can match.
+    const ours = /(?:^|,)\s*"([0-9a-f]{64})"\s*(?=,|$)/.exec(ifMatch)
+    return ours ? (ours[1] as string) : NEVER_MATCHES
   }
   if (ifNoneMatch !== undefined) {
     if (!allowCreate) throw new ApiError(400, 'bad-precondition', 'A delete takes If-Match with the hash it expects.')
@@ -36,6 +53,12 @@ export function expectedHashFromHeaders(ifMatch: string | undefined, ifNoneMatch
     return null
   }
   throw new ApiError(428, 'precondition-required', allowCreate ? 'A write needs If-Match: "<hash>" (update) or If-None-Match: * (create).' : 'A delete needs If-Match: "<hash>".')
+}
+
+/** The expected hash with `If-Match: *` resolved: the item's current hash, or NEVER_MATCHES when it is absent. */
+export async function resolveExpected(expected: string | null, current: () => Promise<string | null>): Promise<string | null> {
+  if (expected !== ANY_CURRENT) return expected
+  return (await current().catch(() => null)) ?? NEVER_MATCHES
 }
 
 /** The expected hash of one batch item (`ifMatch` / `ifNoneMatch`), or its refusal. */

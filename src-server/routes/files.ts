@@ -17,7 +17,7 @@ import type { DeleteRequest, WriteRequest } from '../../src-main/engine/dir-stor
 import type { Environment, ItemOutcome } from '../environment.js'
 import { ApiError } from '../http-errors.js'
 import { itemPathFromUrl, itemPathRefusal } from '../item-paths.js'
-import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
+import { etag, expectedHashFromHeaders, expectedHashOfItem, resolveExpected } from '../preconditions.js'
 import { inOrder, parseBody, sendOutcome, tokenName, triage } from './common.js'
 import { appendAll } from '../../src-main/engine/arrays.js'
 
@@ -161,7 +161,7 @@ export async function filesRoutes(app: FastifyInstance, opts: FilesRouteOptions)
 
     raw.put('/files/*', { config: { scope: 'write' }, bodyLimit: opts.maxFileBytes }, async (req: FastifyRequest, reply: FastifyReply) => {
       const p = itemPathFromUrl(wildcard(req), env.filter())
-      const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), true)
+      const expected = await resolveExpected(expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), true), () => env.store.currentHash(p))
       const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const res = await env.apply([{ path: p, content, expectedHash: expected }], [], tokenName(req))
       return sendOutcome(reply, res.writes[0] as ItemOutcome, 'path', res.versionId)
@@ -169,7 +169,7 @@ export async function filesRoutes(app: FastifyInstance, opts: FilesRouteOptions)
 
     raw.delete('/files/*', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
       const p = itemPathFromUrl(wildcard(req), env.filter())
-      const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), false) as string
+      const expected = (await resolveExpected(expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), false), () => env.store.currentHash(p))) as string
       const res = await env.apply([], [{ path: p, expectedHash: expected }], tokenName(req))
       return sendOutcome(reply, res.deletes[0] as ItemOutcome, 'path', res.versionId)
     })

@@ -12,7 +12,7 @@ import { z } from 'zod'
 import type { RecordDelete, RecordWrite, TableSpec } from '../../src-main/engine/records/record-store.js'
 import type { Environment } from '../environment.js'
 import { ApiError } from '../http-errors.js'
-import { etag, expectedHashFromHeaders, expectedHashOfItem } from '../preconditions.js'
+import { etag, expectedHashFromHeaders, expectedHashOfItem, resolveExpected } from '../preconditions.js'
 import { IDENTIFIER_RE, type RecordOutcome, type ServerRecords } from '../records.js'
 import { inOrder, parseBody, sendOutcome, tokenName, triage } from './common.js'
 
@@ -121,7 +121,7 @@ export async function recordsRoutes(app: FastifyInstance, opts: RecordsRouteOpti
   app.put('/tables/:table/records/:key', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
     const { spec, records } = tableOf(env, req)
     const key = keyParam(req)
-    const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), true)
+    const expected = await resolveExpected(expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), true), async () => (await records.rows(spec)).get(key)?.hash ?? null)
     const data = dataSchema.safeParse(req.body)
     if (req.body === undefined || req.body === null || !data.success) throw new ApiError(400, 'invalid-request', 'The body must be the record\'s data: a JSON object of column values.')
     const res = await records.apply(spec, [{ key, data: data.data, expectedHash: expected }], [], tokenName(req))
@@ -131,7 +131,7 @@ export async function recordsRoutes(app: FastifyInstance, opts: RecordsRouteOpti
   app.delete('/tables/:table/records/:key', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
     const { spec, records } = tableOf(env, req)
     const key = keyParam(req)
-    const expected = expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), false) as string
+    const expected = (await resolveExpected(expectedHashFromHeaders(header(req, 'if-match'), header(req, 'if-none-match'), false), async () => (await records.rows(spec)).get(key)?.hash ?? null)) as string
     const res = await records.apply(spec, [], [{ key, expectedHash: expected }], tokenName(req))
     return sendOutcome(reply, res.deletes[0] as RecordOutcome, 'key', res.versionId)
   })
