@@ -514,8 +514,11 @@ export class AppHost implements HostPort {
       'activity:list': async (a) => listActivity(this.projectById(a.projectId).stateDir, a.limit),
       'settings:get': async () => this.store.settings,
       'settings:set': async (a) => {
+        const before = this.store.settings.pollIntervalSec
         const settings = await this.store.updateSettings(a)
         for (const live of this.lives.values()) live.setPaused(settings.pauseWatching)
+        // A new interval reaches the pollers already running: they start again with it.
+        if (settings.pollIntervalSec !== before) for (const id of [...this.lives.keys()]) await this.restartLive(id)
         this.emit('settings:changed', settings)
         return settings
       },
