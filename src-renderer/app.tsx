@@ -2,11 +2,14 @@
  * The dashboard's frame: the sidebar, the screen the operator is on, the run sheet, banners.
  */
 import { useEffect } from 'react'
+import { ActivityScreen } from './components/activity-screen.js'
 import { ConflictReview } from './components/conflict-review.js'
+import { EnvironmentSettings } from './components/environment-settings.js'
 import { EnvironmentDashboard } from './components/environment-dashboard.js'
 import { ErrorBanners } from './components/error-banners.js'
 import { RunSheet } from './components/run-sheet.js'
 import { Sidebar } from './components/sidebar.js'
+import { Toasts } from './components/toasts.js'
 import { WelcomeScreen } from './components/welcome-screen.js'
 import { selectProjects, selectScreen, selectTheme } from './store/selectors.js'
 import { useSyncStore } from './store/sync-store.js'
@@ -40,8 +43,11 @@ export function App() {
         {screen === 'welcome' ? <WelcomeScreen /> : null}
         {screen === 'dashboard' ? <EnvironmentDashboard /> : null}
         {screen === 'conflicts' ? <ConflictReview /> : null}
+        {screen === 'environments' ? <EnvironmentSettings /> : null}
+        {screen === 'activity' ? <ActivityScreen /> : null}
       </main>
       <RunSheet />
+      <Toasts />
     </div>
   )
 }

@@ -9,6 +9,7 @@ import { actions } from './store/sync-store.js'
 import './styles/base.css'
 import './styles/layout.css'
 import './styles/parts.css'
+import './styles/screens.css'
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

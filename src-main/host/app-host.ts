@@ -431,10 +431,17 @@ export class AppHost implements HostPort {
       'environments:test': async (a) => ({ ok: true as const, ...(await this.core.testEnvironment(this.projectById(a.projectId), a.env)) }),
       'credentials:set': async (a) => {
         await this.core.setToken(this.projectById(a.projectId), a.env, a.token)
+        // The pollers hold remotes opened with the old token: they start again with the new one.
+        await this.restartLive(a.projectId)
+        this.scheduleRefresh(a.projectId, a.env)
         return { stored: true as const }
       },
       'credentials:has': (a) => this.core.hasToken(this.projectById(a.projectId), a.env),
-      'credentials:delete': async (a) => ({ deleted: await this.core.deleteToken(this.projectById(a.projectId), a.env) }),
+      'credentials:delete': async (a) => {
+        const deleted = await this.core.deleteToken(this.projectById(a.projectId), a.env)
+        await this.restartLive(a.projectId)
+        return { deleted }
+      },
       'status:summary': async (a) => {
         const state = this.envState(a.projectId, a.env)
         if (a.refresh || !state.summary) return this.refreshStatus(a.projectId, a.env)

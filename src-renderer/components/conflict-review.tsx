@@ -6,12 +6,14 @@
  * No side is picked for the operator (Unison's default is to do nothing); a decision can be
  * undone until the run; the finish button waits until every conflict has a decision.
  */
+import { useId, useState } from 'react'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { Resolution } from '../../src-shared/sync-types.js'
 import type { StatusRow } from '../../src-shared/views.js'
 import { count, envTitle, num } from '../lib/words.js'
-import { selectChoices, selectConflicts, selectRun, selectSelectedEnv } from '../store/selectors.js'
+import { selectChoiceHistory, selectChoices, selectConflicts, selectPicked, selectRun, selectSelectedEnv } from '../store/selectors.js'
 import { actions, useSyncStore } from '../store/sync-store.js'
+import { ConflictDetail } from './conflict-detail.js'
 import { EnvDot } from './env-dot.js'
 import { ItemName } from './pending-row.js'
 
@@ -25,30 +27,39 @@ function choicesFor(row: StatusRow, env: string): { value: Resolution; label: st
   return out
 }
 
-function ConflictRow({ row, env, choice }: { row: StatusRow; env: string; choice: Resolution | undefined }) {
+function ConflictRow({ row, env, choice, picked, open, onToggle }: { row: StatusRow; env: string; choice: Resolution | undefined; picked: boolean; open: boolean; onToggle: () => void }) {
+  const name = displayName(row.label)
+  const detailId = `detail-${useId()}`
   return (
-    <li className={`conflict ${choice ? 'conflict-decided' : ''}`} data-testid="conflict-row" data-label={displayName(row.label)}>
-      <div className="conflict-main">
-        <ItemName row={row} />
-        <p className="row-desc">
-          {displayText(row.description)}
-          {row.fields?.length ? ` · fields: ${row.fields.map(displayText).join(', ')}` : ''}
-        </p>
-      </div>
-      <div className="choices" role="radiogroup" aria-label={`What to keep of ${displayName(row.label)}`}>
-        {choicesFor(row, env).map((c) => (
-          <button key={c.value} type="button" role="radio" aria-checked={choice === c.value} className="choice" onClick={() => actions().choose(row.label, choice === c.value ? null : c.value)}>
-            {c.label}
+    <li className={`conflict ${choice ? 'conflict-decided' : ''}`} data-testid="conflict-row" data-label={name}>
+      <div className="conflict-line">
+        <input type="checkbox" className="conflict-pick" checked={picked} aria-label={`Select ${name}`} onChange={(e) => actions().pick([row.label], e.target.checked)} data-testid="conflict-pick" />
+        <div className="conflict-main">
+          <ItemName row={row} />
+          <p className="row-desc">
+            {displayText(row.description)}
+            {row.fields?.length ? ` · fields: ${row.fields.map(displayText).join(', ')}` : ''}
+          </p>
+          <button type="button" className="link-button conflict-toggle" aria-expanded={open} aria-controls={detailId} onClick={onToggle} data-testid="conflict-toggle">
+            {open ? 'Hide the differences' : row.kind === 'file' ? 'Compare the two versions' : 'Compare the fields'}
           </button>
-        ))}
+        </div>
+        <div className="choices" role="radiogroup" aria-label={`What to keep of ${name}`}>
+          {choicesFor(row, env).map((c) => (
+            <button key={c.value} type="button" role="radio" aria-checked={choice === c.value} className="choice" onClick={() => actions().choose(row.label, choice === c.value ? null : c.value)}>
+              {c.label}
+            </button>
+          ))}
+        </div>
+        {choice ? (
+          <button type="button" className="link-button conflict-undo" aria-label={`Undo the choice for ${name}`} onClick={() => actions().choose(row.label, null)}>
+            Undo
+          </button>
+        ) : (
+          <span className="conflict-undo" />
+        )}
       </div>
-      {choice ? (
-        <button type="button" className="link-button conflict-undo" onClick={() => actions().choose(row.label, null)}>
-          Undo
-        </button>
-      ) : (
-        <span className="conflict-undo" />
-      )}
+      {open ? <ConflictDetail row={row} env={env} id={detailId} /> : null}
     </li>
   )
 }
@@ -58,6 +69,10 @@ export function ConflictReview() {
   const conflicts = useSyncStore(selectConflicts)
   const choices = useSyncStore(selectChoices)
   const busy = useSyncStore(selectRun) !== null
+  const picked = useSyncStore(selectPicked)
+  const canUndo = useSyncStore(selectChoiceHistory).length > 0
+  // The first conflict opens by itself; after that the operator opens and closes them.
+  const [opened, setOpened] = useState<string[] | null>(null)
   if (!env) return null
   const where = envTitle(env.name)
   const rows = conflicts?.rows ?? []
@@ -96,19 +111,36 @@ export function ConflictReview() {
             <p className="review-count" aria-live="polite" data-testid="conflicts-left">
               {num(decided)} of {num(rows.length)} decided · {left ? `${num(left)} left` : 'all decided'}
             </p>
-            <div className="review-bulk" role="group" aria-label="Decide all at once">
+            <button type="button" className="button button-quiet" disabled={!canUndo} onClick={() => actions().undoChoice()} data-testid="undo-choice">
+              Undo last choice
+            </button>
+          </div>
+          <div className="review-bulk" role="group" aria-label={picked.length ? `Decide the ${count(picked.length, 'selected conflict')}` : 'Decide all at once'} data-testid="review-bulk">
+            <label className="check review-pick-all">
+              <input type="checkbox" checked={picked.length === rows.length} ref={(el) => void (el && (el.indeterminate = picked.length > 0 && picked.length < rows.length))} onChange={(e) => actions().pick(e.target.checked ? rows.map((r) => r.label) : null)} />
+              {picked.length ? `${num(picked.length)} selected` : 'Select all'}
+            </label>
+            <span className="review-bulk-buttons">
               <button type="button" className="button" onClick={() => actions().chooseAll('local')}>
-                Keep mine for all
+                Keep mine for {picked.length ? `${num(picked.length)} selected` : 'all'}
               </button>
               <button type="button" className="button" onClick={() => actions().chooseAll('remote')}>
-                Keep {where}'s for all
+                Keep {where}'s for {picked.length ? `${num(picked.length)} selected` : 'all'}
               </button>
-            </div>
+              <button type="button" className="button" onClick={() => actions().chooseAll('skip')}>
+                Decide later for {picked.length ? `${num(picked.length)} selected` : 'all'}
+              </button>
+            </span>
           </div>
           <ul className="review-list">
-            {rows.map((r) => (
-              <ConflictRow key={r.label} row={r} env={env.name} choice={choices[r.label]} />
-            ))}
+            {rows.map((r, i) => {
+              const open = (opened ?? (i === 0 ? [r.label] : [])).includes(r.label)
+              const toggle = () => {
+                const now = opened ?? (rows[0] ? [rows[0].label] : [])
+                setOpened(open ? now.filter((l) => l !== r.label) : [...now, r.label])
+              }
+              return <ConflictRow key={r.label} row={r} env={env.name} choice={choices[r.label]} picked={picked.includes(r.label)} open={open} onToggle={toggle} />
+            })}
           </ul>
           {conflicts && conflicts.total > rows.length ? <p className="plan-aside">Showing the first {num(rows.length)} of {num(conflicts.total)}; the rest come after this sync.</p> : null}
           <div className="review-footer">

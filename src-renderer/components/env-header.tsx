@@ -65,14 +65,18 @@ export function EnvHeader({ env, summary }: { env: EnvironmentView; summary: Sta
             <ConflictIcon /> Review {count(conflicts, 'conflict')}
           </button>
         ) : null}
-        <button type="button" className={`button ${primary === 'pull' ? 'button-primary' : ''}`} disabled={blocked} aria-label={pull ? `Pull ${count(pull, 'change')} from ${name}` : `Pull from ${name}`} onClick={() => void actions().planRun('pull')} data-testid="pull-button">
-          <ArrowDownIcon /> Pull{pull ? <span className="button-count">{num(pull)}</span> : null}
+        <button type="button" className={`button ${primary === 'pull' ? 'button-primary' : ''}`} disabled={blocked} onClick={() => void actions().planRun('pull')} data-testid="pull-button">
+          <ArrowDownIcon /> Pull{' '}
+          {pull ? <span className="button-count">{num(pull)}</span> : null}
+          <span className="visually-hidden">{pull ? ` ${pull === 1 ? 'change' : 'changes'} from ${name}` : ` from ${name}`}</span>
         </button>
-        <button type="button" className={`button ${primary === 'push' ? 'button-primary' : ''}`} disabled={blocked} aria-label={push ? `Push ${count(push, 'change')} to ${name}` : `Push to ${name}`} onClick={() => void actions().planRun('push')} data-testid="push-button">
-          <ArrowUpIcon /> Push{push ? <span className="button-count">{num(push)}</span> : null}
+        <button type="button" className={`button ${primary === 'push' ? 'button-primary' : ''}`} disabled={blocked} onClick={() => void actions().planRun('push')} data-testid="push-button">
+          <ArrowUpIcon /> Push{' '}
+          {push ? <span className="button-count">{num(push)}</span> : null}
+          <span className="visually-hidden">{push ? ` ${push === 1 ? 'change' : 'changes'} to ${name}` : ` to ${name}`}</span>
         </button>
-        <button type="button" className="button" disabled={blocked} aria-label={`Sync with ${name}`} onClick={() => void actions().planRun('sync')} data-testid="sync-button">
-          <SyncIcon /> Sync
+        <button type="button" className="button" disabled={blocked} onClick={() => void actions().planRun('sync')} data-testid="sync-button">
+          <SyncIcon /> Sync<span className="visually-hidden"> with {name}</span>
         </button>
       </div>
     </header>

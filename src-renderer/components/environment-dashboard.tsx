@@ -1,7 +1,9 @@
 /**
  * One environment at a glance: is everything safe, what is different, what each button does.
  */
+import { useState } from 'react'
 import { displayName, displayText } from '../../src-shared/display-text.js'
+import type { StatusSummary } from '../../src-shared/views.js'
 import type { ListState } from '../store/status-slice.js'
 import { nextStep } from '../lib/error-words.js'
 import { envTitle } from '../lib/words.js'
@@ -11,6 +13,8 @@ import { CategoryTiles } from './category-tiles.js'
 import { EnvHeader } from './env-header.js'
 import { ListToolbar } from './list-toolbar.js'
 import { PendingList } from './pending-list.js'
+import { TokenForm } from './token-form.js'
+import type { EnvRef } from '../store/types.js'
 
 function emptyText(list: ListState, env: string): string {
   const where = envTitle(env)
@@ -22,6 +26,47 @@ function emptyText(list: ListState, env: string): string {
   if (f.category === 'conflicts') return `No conflicts. Nothing was changed both here and in ${where}.`
   if (f.category === 'in_sync') return 'Nothing is in sync yet. After the first push or pull, the items that match show here.'
   return `Everything is up to date with ${where}. Edit a file in your project and it appears here within a second.`
+}
+
+/** Why the environment can't be looked at, and the button for the next step. */
+function EnvProblem({ summary, envRef }: { summary: StatusSummary; envRef: EnvRef }) {
+  const [tokenOpen, setTokenOpen] = useState(false)
+  const where = envTitle(envRef.env)
+  const code = summary.error?.code
+  const title =
+    code === 'remote-refused'
+      ? `${where} refused the token stored for it.`
+      : code === 'keychain'
+        ? `SyncDesk can't read ${where}'s token: the system keychain did not answer.`
+        : `${where} can't be reached right now.`
+  const step = summary.error ? nextStep(summary.error) : null
+  const stale = summary.counts.remote_to_local + summary.counts.local_to_remote + summary.counts.conflicts > 0
+  return (
+    <div className="notice notice-error notice-problem" role="alert" data-testid="unreachable" data-code={code ?? ''}>
+      <div className="notice-problem-text">
+        <p className="notice-title">{title}</p>
+        {summary.error?.message ? <p>{displayText(summary.error.message)}</p> : null}
+        {step ? <p className="notice-hint">{displayText(step)}</p> : null}
+        {stale ? <p className="notice-hint">The counts below are from the last time it answered.</p> : null}
+        {tokenOpen ? <TokenForm envRef={envRef} autoFocus onCancel={() => setTokenOpen(false)} onDone={() => setTokenOpen(false)} /> : null}
+      </div>
+      <div className="notice-actions">
+        {code === 'remote-refused' && !tokenOpen ? (
+          <button type="button" className="button button-primary" onClick={() => setTokenOpen(true)} data-testid="enter-token">
+            Enter a new token
+          </button>
+        ) : null}
+        {code !== 'remote-refused' && code !== 'keychain' ? (
+          <button type="button" className="button" onClick={() => actions().showEnvironments()}>
+            Check its settings
+          </button>
+        ) : null}
+        <button type="button" className="button" onClick={() => void actions().loadSummary(envRef, true)} data-testid="try-again">
+          Try again
+        </button>
+      </div>
+    </div>
+  )
 }
 
 export function EnvironmentDashboard() {
@@ -37,6 +82,9 @@ export function EnvironmentDashboard() {
       <section className="empty-state" data-testid="no-environments">
         <h1>{displayName(project.name)} has no environments yet</h1>
         <p>An environment is a server or a folder this project is kept in step with, such as Staging or Production. Once one is added, its changes show here.</p>
+        <button type="button" className="button button-primary empty-action" onClick={() => actions().showEnvironments()}>
+          Add an environment
+        </button>
       </section>
     )
   }
@@ -45,19 +93,7 @@ export function EnvironmentDashboard() {
   return (
     <section className="dashboard" aria-label={`${envTitle(env.name)} dashboard`} data-testid="dashboard">
       <EnvHeader env={env} summary={summary} />
-      {summary && !summary.reachable ? (
-        <div className="notice notice-error" role="alert" data-testid="unreachable">
-          <div>
-            <p className="notice-title">{summary.error?.code === 'remote-refused' ? `${envTitle(env.name)} refused the token.` : `${envTitle(env.name)} can't be reached right now.`}</p>
-            <p>{displayText(summary.error?.message ?? '')}</p>
-            {summary.error && nextStep(summary.error) ? <p className="notice-hint">{displayText(nextStep(summary.error) ?? '')}</p> : null}
-            {summary.counts.remote_to_local + summary.counts.local_to_remote + summary.counts.conflicts ? <p className="notice-hint">The counts below are from the last time it answered.</p> : null}
-          </div>
-          <button type="button" className="button" onClick={() => selection && void actions().loadSummary(selection, true)}>
-            Try again
-          </button>
-        </div>
-      ) : null}
+      {summary && !summary.reachable && selection ? <EnvProblem summary={summary} envRef={selection} /> : null}
       {summary?.warnings.length ? (
         <div className="notice notice-warning" role="status">
           {summary.warnings.slice(0, 3).map((w, i) => (
@@ -69,7 +105,13 @@ export function EnvironmentDashboard() {
       {list ? (
         <div className="list-panel">
           <ListToolbar key={list.ref.projectId + list.ref.env} list={list} env={env.name} />
-          <PendingList list={list} env={env.name} emptyText={emptyText(list, env.name)} />
+          {summary && !summary.reachable && list.groups.every((g) => g.total === null) ? (
+            <div className="list-empty" data-testid="list-unknown">
+              <p>The changes show here once SyncDesk can look at {envTitle(env.name)} again.</p>
+            </div>
+          ) : (
+            <PendingList list={list} env={env.name} emptyText={emptyText(list, env.name)} />
+          )}
           {filtered ? (
             <div className="list-footer">
               <button type="button" className="link-button" onClick={() => actions().setFilter({ category: null, kind: null, search: '' })}>

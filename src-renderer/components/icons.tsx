@@ -143,3 +143,30 @@ export function PlusIcon() {
     </Svg>
   )
 }
+
+export function ClockIcon() {
+  return (
+    <Svg>
+      <circle cx="8" cy="8" r="6.25" />
+      <path d="M8 4.5V8l2.5 1.5" />
+    </Svg>
+  )
+}
+
+export function GearIcon() {
+  return (
+    <Svg>
+      <circle cx="8" cy="8" r="2.25" />
+      <path d="M8 1.5v1.75M8 12.75v1.75M1.5 8h1.75M12.75 8h1.75M3.4 3.4l1.25 1.25M11.35 11.35l1.25 1.25M3.4 12.6l1.25-1.25M11.35 4.65l1.25-1.25" />
+    </Svg>
+  )
+}
+
+export function KeyIcon() {
+  return (
+    <Svg>
+      <circle cx="5" cy="11" r="2.75" />
+      <path d="m7 9 6.5-6.5M11 5l2 2M9.5 6.5l1.5 1.5" />
+    </Svg>
+  )
+}

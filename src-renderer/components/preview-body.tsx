@@ -118,7 +118,7 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
               </span>
             </summary>
             {s.note ? <p className="plan-note">{s.note}</p> : null}
-            <ul className="plan-list">
+            <ul className="plan-list" tabIndex={0} aria-label={s.title}>
               {s.labels.map((l) => (
                 <li key={l.label}>
                   <ItemName row={asRow(l.label, l.kind)} />
@@ -139,6 +139,7 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
         {!nothing && preview.guard ? (
           <div className="notice notice-error" data-testid="guard">
             <p className="notice-title">{displayText(preview.guard)} That is more than usual, so SyncDesk stopped.</p>
+            <p>Check that nothing is missing by mistake (a folder not mounted, files moved away). If you meant to delete them, tick the box; otherwise cancel.</p>
             <label className="check">
               <input type="checkbox" checked={massDelete} onChange={(e) => setMassDelete(e.target.checked)} />
               Delete them anyway

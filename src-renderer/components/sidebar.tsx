@@ -8,7 +8,7 @@ import { actions, useSyncStore } from '../store/sync-store.js'
 import { envKey } from '../store/types.js'
 import { EnvBadge } from './env-badge.js'
 import { EnvDot } from './env-dot.js'
-import { PlusIcon, SyncIcon } from './icons.js'
+import { ClockIcon, GearIcon, PlusIcon, SyncIcon } from './icons.js'
 import { ThemeToggle } from './theme-toggle.js'
 
 export function Sidebar() {
@@ -36,7 +36,7 @@ export function Sidebar() {
             <ul className="sidebar-envs">
               {p.environments.map((e) => {
                 const ref = { projectId: p.id, env: e.name }
-                const current = screen !== 'welcome' && selection?.projectId === p.id && selection.env === e.name
+                const current = (screen === 'dashboard' || screen === 'conflicts') && selection?.projectId === p.id && selection.env === e.name
                 const kind = e.kind === 'server' ? 'Server' : 'Folder'
                 return (
                   <li key={e.name}>
@@ -57,6 +57,18 @@ export function Sidebar() {
                   </li>
                 )
               })}
+            </ul>
+            <ul className="sidebar-links">
+              <li>
+                <button type="button" className="sidebar-link" aria-current={screen === 'activity' && selection?.projectId === p.id ? 'page' : undefined} onClick={() => actions().showActivity(p.id)} data-testid="nav-activity">
+                  <ClockIcon /> Activity
+                </button>
+              </li>
+              <li>
+                <button type="button" className="sidebar-link" aria-current={screen === 'environments' && selection?.projectId === p.id ? 'page' : undefined} onClick={() => actions().showEnvironments(p.id)} data-testid="nav-environments">
+                  <GearIcon /> Environments
+                </button>
+              </li>
             </ul>
           </section>
         ))}

@@ -101,7 +101,7 @@ export interface Badge {
 export function badgeOf(summary: StatusSummary | undefined): Badge {
   if (!summary) return { text: 'Checking…', tone: 'unknown' }
   if (summary.syncing) return { text: 'Syncing', tone: 'busy' }
-  if (!summary.reachable) return { text: summary.error?.code === 'remote-refused' ? 'Token refused' : "Can't reach", tone: 'error' }
+  if (!summary.reachable) return { text: summary.error?.code === 'remote-refused' ? 'Token refused' : summary.error?.code === 'keychain' ? 'No keychain' : "Can't reach", tone: 'error' }
   const c = summary.counts
   if (c.conflicts) return { text: count(c.conflicts, 'conflict'), tone: 'conflict' }
   const pending = c.remote_to_local + c.local_to_remote

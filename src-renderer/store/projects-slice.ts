@@ -95,8 +95,11 @@ export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
       const next = firstEnv(projects[0])
       if (next) get().select(next)
       else set({ selection: null, screen: 'welcome' })
-    } else if (sel.env && !project.environments.some((e) => e.name === sel.env)) {
+    } else if ((sel.env && !project.environments.some((e) => e.name === sel.env)) || (!sel.env && project.environments.length)) {
+      // The environment shown was removed (or the first one added): show another, on the same screen.
+      const screen = get().screen
       get().select(firstEnv(project) as EnvRef)
+      if (screen === 'environments' || screen === 'activity') set({ screen })
     }
   },
 })

@@ -9,7 +9,7 @@
  */
 import type { ErrorPayload } from '../../src-shared/errors.js'
 import type { Direction, Resolution } from '../../src-shared/sync-types.js'
-import type { PlanPreview, RunProgress, RunSummary, StatusRow } from '../../src-shared/views.js'
+import type { ItemDetail, PlanPreview, RunProgress, RunSummary, StatusRow } from '../../src-shared/views.js'
 import { errorPayloadOf, syncDesk } from '../bridge/sync-desk.js'
 import { envKey, type EnvRef, type Slice } from './types.js'
 
@@ -46,11 +46,24 @@ export interface ConflictsState {
   loading: boolean
 }
 
+/** One conflict's two versions (and the base), asked for when its details are opened. */
+export interface DetailState {
+  loading: boolean
+  detail: ItemDetail | null
+  error: ErrorPayload | null
+}
+
 export interface RunsSlice {
   run: RunState | null
   conflicts: ConflictsState | null
   /** The decision per conflict label, for the selected environment. */
   choices: Record<string, Resolution>
+  /** The decisions before each change, newest last: "Undo" steps back through them. */
+  choiceHistory: Record<string, Resolution>[]
+  /** Conflicts ticked for a bulk decision (labels). */
+  picked: string[]
+  /** Each opened conflict's details, by label. */
+  details: Record<string, DetailState>
   /** Asks the host for a plan and opens the sheet on its preview. */
   planRun(direction: Direction, opts?: { resolutions?: Record<string, Resolution> }): Promise<void>
   /** Applies the previewed plan. */
@@ -67,8 +80,14 @@ export interface RunsSlice {
   loadConflicts(): Promise<void>
   /** Decides one conflict (null: undo the decision). */
   choose(label: string, resolution: Resolution | null): void
-  /** Decides every listed conflict alike. */
+  /** Decides every ticked conflict alike, or every listed one when none is ticked. */
   chooseAll(resolution: Resolution): void
+  /** Takes back the last change of decisions (one choice or one bulk choice). */
+  undoChoice(): void
+  /** Ticks or unticks conflicts for a bulk decision (null: untick all). */
+  pick(labels: string[] | null, on?: boolean): void
+  /** Loads a conflict's two versions for the review. */
+  loadDetail(row: StatusRow): Promise<void>
   resetChoices(): void
 }
 
@@ -86,6 +105,9 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
     run: null,
     conflicts: null,
     choices: {},
+    choiceHistory: [],
+    picked: [],
+    details: {},
     async planRun(direction, opts = {}) {
       const ref = get().selection
       if (!ref?.env || (get().run && get().run?.stage !== 'done')) return
@@ -147,7 +169,7 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
       set({ run: { ...run, stage: 'done', summary } })
       if (run.resolutions) {
         // The decisions were carried out (or left, and are asked again): start the review afresh.
-        set({ choices: {} })
+        set({ choices: {}, choiceHistory: [], picked: [], details: {} })
         if (get().screen === 'conflicts') void get().loadConflicts()
       }
     },
@@ -162,23 +184,61 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
         const labels = new Set(page.rows.map((r) => r.label))
         const choices: Record<string, Resolution> = {}
         for (const [label, r] of Object.entries(get().choices)) if (labels.has(label)) choices[label] = r
-        set({ conflicts: { ref, rows: page.rows, total: page.total, loading: false }, choices })
+        const picked = get().picked.filter((l) => labels.has(l))
+        set({ conflicts: { ref, rows: page.rows, total: page.total, loading: false }, choices, picked })
       } catch (err) {
         set({ conflicts: { ref, rows: [], total: 0, loading: false } })
         get().reportError(err)
       }
     },
     choose(label, resolution) {
-      const { [label]: _old, ...rest } = get().choices
-      set({ choices: resolution ? { ...rest, [label]: resolution } : rest })
+      const before = get().choices
+      const { [label]: _old, ...rest } = before
+      set({ choices: resolution ? { ...rest, [label]: resolution } : rest, choiceHistory: [...get().choiceHistory, before].slice(-100) })
     },
     chooseAll(resolution) {
-      const choices: Record<string, Resolution> = {}
-      for (const r of get().conflicts?.rows ?? []) choices[r.label] = resolution === 'merge' && !r.mergeable ? (get().choices[r.label] ?? 'skip') : resolution
-      set({ choices })
+      const before = get().choices
+      const picked = new Set(get().picked)
+      const choices: Record<string, Resolution> = { ...before }
+      for (const r of get().conflicts?.rows ?? []) {
+        if (picked.size && !picked.has(r.label)) continue
+        choices[r.label] = resolution === 'merge' && !r.mergeable ? (before[r.label] ?? 'skip') : resolution
+      }
+      set({ choices, choiceHistory: [...get().choiceHistory, before].slice(-100), picked: [] })
+    },
+    undoChoice() {
+      const history = get().choiceHistory
+      const last = history[history.length - 1]
+      if (last) set({ choices: last, choiceHistory: history.slice(0, -1) })
+    },
+    pick(labels, on = true) {
+      if (labels === null) {
+        set({ picked: [] })
+        return
+      }
+      const now = new Set(get().picked)
+      for (const l of labels) {
+        if (on) now.add(l)
+        else now.delete(l)
+      }
+      set({ picked: [...now] })
+    },
+    async loadDetail(row) {
+      const ref = get().selection
+      if (!ref?.env) return
+      const have = get().details[row.label]
+      if (have && (have.loading || have.detail)) return
+      set({ details: { ...get().details, [row.label]: { loading: true, detail: null, error: null } } })
+      const item = row.kind === 'file' ? { kind: 'file' as const, path: row.path ?? row.label } : { kind: 'record' as const, table: row.table ?? '', key: row.key ?? '' }
+      try {
+        const detail = await syncDesk().invoke('item:detail', { projectId: ref.projectId, env: ref.env, item })
+        set({ details: { ...get().details, [row.label]: { loading: false, detail, error: null } } })
+      } catch (err) {
+        set({ details: { ...get().details, [row.label]: { loading: false, detail: null, error: errorPayloadOf(err) } } })
+      }
     },
     resetChoices() {
-      set({ choices: {}, conflicts: null })
+      set({ choices: {}, conflicts: null, choiceHistory: [], picked: [], details: {} })
     },
   }
 }

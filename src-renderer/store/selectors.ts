@@ -16,6 +16,13 @@ export const selectList = (s: SyncStore) => s.list
 export const selectRun = (s: SyncStore) => s.run
 export const selectConflicts = (s: SyncStore) => s.conflicts
 export const selectChoices = (s: SyncStore) => s.choices
+export const selectChoiceHistory = (s: SyncStore) => s.choiceHistory
+export const selectPicked = (s: SyncStore) => s.picked
+export const selectDetails = (s: SyncStore) => s.details
+export const selectToasts = (s: SyncStore) => s.toasts
+export const selectEnvTests = (s: SyncStore) => s.envTests
+export const selectActivity = (s: SyncStore) => s.activity
+export const selectUndo = (s: SyncStore) => s.undo
 
 /** The selected project. */
 export const selectSelectedProject = (s: SyncStore): ProjectView | null => s.projects.find((p) => p.id === s.selection?.projectId) ?? null

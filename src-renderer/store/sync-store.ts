@@ -2,6 +2,8 @@
  * The dashboard's one store, built from its slices (zustand's slices pattern).
  */
 import { create } from 'zustand'
+import { createActivitySlice } from './activity-slice.js'
+import { createEnvironmentsSlice } from './environments-slice.js'
 import { createProjectsSlice } from './projects-slice.js'
 import { createRunsSlice } from './runs-slice.js'
 import { createStatusSlice } from './status-slice.js'
@@ -14,6 +16,8 @@ export const useSyncStore = create<SyncStore>()((...a) => ({
   ...createStatusSlice(...a),
   ...createRunsSlice(...a),
   ...createUiSlice(...a),
+  ...createEnvironmentsSlice(...a),
+  ...createActivitySlice(...a),
 }))
 
 /** The store's actions, for event handlers (reading them subscribes to nothing). */

@@ -5,13 +5,15 @@
  * by events. Only the actions here call the host.
  */
 import type { StateCreator } from 'zustand'
+import type { ActivitySlice } from './activity-slice.js'
+import type { EnvironmentsSlice } from './environments-slice.js'
 import type { ProjectsSlice } from './projects-slice.js'
 import type { RunsSlice } from './runs-slice.js'
 import type { StatusSlice } from './status-slice.js'
 import type { UiSlice } from './ui-slice.js'
 
 /** The whole store. */
-export type SyncStore = ProjectsSlice & StatusSlice & RunsSlice & UiSlice
+export type SyncStore = ProjectsSlice & StatusSlice & RunsSlice & UiSlice & EnvironmentsSlice & ActivitySlice
 
 /** One slice's creator, seeing the whole store. */
 export type Slice<T> = StateCreator<SyncStore, [], [], T>

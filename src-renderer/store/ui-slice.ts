@@ -7,7 +7,7 @@ import { nextStep } from '../lib/error-words.js'
 import type { EnvRef, Slice } from './types.js'
 
 /** The main area's screens. */
-export type Screen = 'loading' | 'welcome' | 'dashboard' | 'conflicts'
+export type Screen = 'loading' | 'welcome' | 'dashboard' | 'conflicts' | 'environments' | 'activity'
 
 /** The theme: the system's, or one the operator picked. */
 export type ThemeChoice = 'system' | 'light' | 'dark'
@@ -19,11 +19,20 @@ export interface Banner {
   hint: string | null
 }
 
+/** An in-app notification (the web dashboard has no system notifications). */
+export interface Toast {
+  id: number
+  tone: 'ok' | 'warning' | 'error'
+  title: string
+  body: string | null
+}
+
 export interface UiSlice {
   selection: EnvRef | null
   screen: Screen
   theme: ThemeChoice
   banners: Banner[]
+  toasts: Toast[]
   /** Shows an environment's dashboard (and loads what it shows). */
   select(ref: EnvRef): void
   /** Shows the welcome screen (to open another project). */
@@ -31,7 +40,14 @@ export interface UiSlice {
   showDashboard(): void
   /** Shows the conflict review of the selected environment. */
   showConflicts(): void
+  /** Shows the environment settings of a project (default: the selected one). */
+  showEnvironments(projectId?: string): void
+  /** Shows the activity history of a project (default: the selected one). */
+  showActivity(projectId?: string): void
   setTheme(theme: ThemeChoice): void
+  /** Shows an in-app notification (it goes away by itself). */
+  notify(toast: Omit<Toast, 'id'>): void
+  dismissToast(id: number): void
   /** Shows what a failed request said. */
   reportError(err: unknown): void
   dismissBanner(id: number): void
@@ -39,6 +55,7 @@ export interface UiSlice {
 
 const THEME_KEY = 'syncdesk.theme'
 let bannerId = 1
+let toastId = 1
 
 function savedTheme(): ThemeChoice {
   try {
@@ -49,11 +66,19 @@ function savedTheme(): ThemeChoice {
   }
 }
 
-export const createUiSlice: Slice<UiSlice> = (set, get) => ({
+export const createUiSlice: Slice<UiSlice> = (set, get) => {
+  /** Makes a project the selected one (its first environment), unless it already is. */
+  const selectProject = (projectId: string) => {
+    if (get().selection?.projectId === projectId) return
+    const p = get().projects.find((x) => x.id === projectId)
+    if (p) get().select({ projectId, env: p.environments[0]?.name ?? '' })
+  }
+  return {
   selection: null,
   screen: 'loading',
   theme: savedTheme(),
   banners: [],
+  toasts: [],
   select(ref) {
     const same = get().selection?.projectId === ref.projectId && get().selection?.env === ref.env
     set({ selection: ref, screen: 'dashboard' })
@@ -72,6 +97,23 @@ export const createUiSlice: Slice<UiSlice> = (set, get) => ({
     set({ screen: 'conflicts' })
     void get().loadConflicts()
   },
+  showEnvironments(projectId) {
+    if (projectId) selectProject(projectId)
+    if (!get().selection) return
+    set({ screen: 'environments' })
+  },
+  showActivity(projectId) {
+    if (projectId) selectProject(projectId)
+    if (!get().selection) return
+    set({ screen: 'activity' })
+    void get().loadActivity()
+  },
+  notify(toast) {
+    set({ toasts: [...get().toasts.filter((t) => t.title !== toast.title), { ...toast, id: toastId++ }].slice(-4) })
+  },
+  dismissToast(id) {
+    set({ toasts: get().toasts.filter((t) => t.id !== id) })
+  },
   setTheme(theme) {
     try {
       if (theme === 'system') window.localStorage.removeItem(THEME_KEY)
@@ -89,4 +131,5 @@ export const createUiSlice: Slice<UiSlice> = (set, get) => ({
   dismissBanner(id) {
     set({ banners: get().banners.filter((b) => b.id !== id) })
   },
-})
+}
+}

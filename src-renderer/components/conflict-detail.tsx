@@ -1,0 +1,170 @@
+/**
+ * One conflict looked at closely: for a file, this computer's version and the environment's
+ * side by side with the changed lines marked (@codemirror/merge, read-only); for a record, its
+ * fields (at the last sync, yours, the environment's), the differing ones marked with who
+ * changed them, and what "Combine both" would keep when the sides changed different fields.
+ *
+ * Everything shown comes from the host (`item:detail`); the dashboard only lays it out.
+ */
+import { MergeView } from '@codemirror/merge'
+import { EditorState } from '@codemirror/state'
+import { EditorView } from '@codemirror/view'
+import { useEffect, useRef } from 'react'
+import { displayName, displayText } from '../../src-shared/display-text.js'
+import type { ItemDetail, StatusRow } from '../../src-shared/views.js'
+import { nextStep } from '../lib/error-words.js'
+import { envTitle } from '../lib/words.js'
+import { selectDetails } from '../store/selectors.js'
+import { actions, useSyncStore } from '../store/sync-store.js'
+
+type FileDetail = Extract<ItemDetail, { kind: 'file' }>
+type RecordDetail = Extract<ItemDetail, { kind: 'record' }>
+
+/** The side-by-side diff of a text file (mine | the environment's). */
+function FileDiff({ detail, env }: { detail: FileDetail; env: string }) {
+  const parent = useRef<HTMLDivElement>(null)
+  const where = envTitle(env)
+  const name = displayName(detail.path)
+  useEffect(() => {
+    if (!parent.current) return
+    const side = (label: string) => [
+      EditorState.readOnly.of(true),
+      EditorView.editable.of(false),
+      EditorView.lineWrapping,
+      // Focusable, so the keyboard can scroll it, and named for screen readers.
+      EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
+    ]
+    const view = new MergeView({
+      a: { doc: detail.local ?? '', extensions: side(`Your version of ${name}, on this computer`) },
+      b: { doc: detail.remote ?? '', extensions: side(`${where}'s version of ${name}`) },
+      parent: parent.current,
+      highlightChanges: true,
+      gutter: true,
+      collapseUnchanged: { margin: 3, minSize: 8 },
+    })
+    return () => view.destroy()
+  }, [detail.local, detail.remote, name, where])
+
+  return (
+    <div className="diff" data-testid="file-diff">
+      <div className="diff-heads" aria-hidden="true">
+        <span className="diff-head" data-testid="diff-head-local">
+          On this computer{detail.local === null ? ' · deleted here' : ''}
+        </span>
+        <span className="diff-head" data-testid="diff-head-remote">
+          In {where}
+          {detail.remote === null ? ` · deleted in ${where}` : ''}
+        </span>
+      </div>
+      <div ref={parent} className="diff-body" />
+    </div>
+  )
+}
+
+/** A field's value as the table shows it. */
+function Value({ v }: { v: unknown }) {
+  if (v === null || v === undefined) return <span className="value-empty">empty</span>
+  if (typeof v === 'string') return <>{displayText(v)}</>
+  if (typeof v === 'boolean') return <>{v ? 'yes' : 'no'}</>
+  if (typeof v === 'number' || typeof v === 'bigint') return <>{String(v)}</>
+  return <code>{displayText(JSON.stringify(v))}</code>
+}
+
+function changedText(by: RecordDetail['fields'][number]['changedBy'], where: string): string {
+  if (by === 'local') return 'changed here'
+  if (by === 'remote') return `changed in ${where}`
+  if (by === 'both') return 'changed on both sides'
+  return ''
+}
+
+/** The field table of a record (field · at last sync · yours · the environment's). */
+function RecordFields({ detail, env }: { detail: RecordDetail; env: string }) {
+  const where = envTitle(env)
+  const merged = detail.merged
+  const differing = detail.fields.filter((f) => f.differs)
+  return (
+    <div className="fields" data-testid="record-fields">
+      {detail.local === null ? <p className="fields-note">Deleted on this computer.</p> : null}
+      {detail.remote === null ? <p className="fields-note">Deleted in {where}.</p> : null}
+      <table className="field-table">
+        <caption className="visually-hidden">
+          Fields of {displayName(detail.table)} {displayName(detail.key)}: {differing.length} differ
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">At last sync</th>
+            <th scope="col">Yours</th>
+            <th scope="col">{where}'s</th>
+            {merged ? <th scope="col">If you combine both</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {detail.fields.map((f) => (
+            <tr key={f.name} className={f.differs ? 'field-differs' : undefined} data-testid="field-row" data-field={f.name} data-differs={f.differs ? 'true' : 'false'}>
+              <th scope="row">
+                <span className="field-name">{displayName(f.name)}</span>
+                {f.differs ? (
+                  <span className="field-changed" data-testid="field-changed">
+                    {changedText(f.changedBy, where) || 'differs'}
+                  </span>
+                ) : null}
+              </th>
+              <td className="field-base">{detail.base ? <Value v={f.base} /> : <span className="value-empty">not known</span>}</td>
+              <td className={f.changedBy === 'local' || f.changedBy === 'both' ? 'field-mine field-new' : 'field-mine'}>{detail.local ? <Value v={f.local} /> : <span className="value-empty">deleted</span>}</td>
+              <td className={f.changedBy === 'remote' || f.changedBy === 'both' ? 'field-theirs field-new' : 'field-theirs'}>{detail.remote ? <Value v={f.remote} /> : <span className="value-empty">deleted</span>}</td>
+              {merged ? (
+                <td className="field-merged" data-testid="field-merged">
+                  <Value v={merged[f.name]} />
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {merged ? (
+        <p className="fields-note" data-testid="merge-note">
+          You and {where} changed different fields, so <strong>Combine both</strong> keeps each side's change: the last column is the record you get.
+        </p>
+      ) : differing.some((f) => f.changedBy === 'both') ? (
+        <p className="fields-note">You and {where} both changed the same field, so they can't be combined: keep one version.</p>
+      ) : null}
+    </div>
+  )
+}
+
+/** A conflict's details, loaded when first shown. */
+export function ConflictDetail({ row, env, id }: { row: StatusRow; env: string; id: string }) {
+  const state = useSyncStore(selectDetails)[row.label]
+  useEffect(() => {
+    void actions().loadDetail(row)
+  }, [row])
+  const where = envTitle(env)
+  let body
+  if (!state || state.loading) {
+    body = (
+      <div aria-busy="true">
+        <span className="skeleton skeleton-line" />
+        <span className="skeleton skeleton-line skeleton-short" />
+      </div>
+    )
+  } else if (state.error) {
+    body = (
+      <p className="fields-note" role="alert">
+        {displayText(state.error.message)} {nextStep(state.error) ? displayText(nextStep(state.error) ?? '') : ''}
+      </p>
+    )
+  } else if (state.detail?.kind === 'file' && state.detail.binary) {
+    body = (
+      <p className="fields-note" data-testid="binary-note">
+        This file is not text (a picture, an archive or similar), so its versions can't be shown side by side. Open it on this computer and in {where} to compare, then keep the one you want.
+      </p>
+    )
+  } else if (state.detail?.kind === 'file') body = <FileDiff detail={state.detail} env={env} />
+  else if (state.detail?.kind === 'record') body = <RecordFields detail={state.detail} env={env} />
+  return (
+    <div className="conflict-detail" id={id} data-testid="conflict-detail">
+      {body}
+    </div>
+  )
+}
