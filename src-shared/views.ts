@@ -90,7 +90,7 @@ export interface StatusRow {
   remoteMtimeMs: number | null
   /** Records: the fields whose values differ. */
   fields?: string[]
-  /** Record conflicts: the two sides changed different fields, so a field-level merge keeps both. */
+  /** Conflicts: the two sides changed different fields (a record) or lines (a text file), so a merge keeps both. */
   mergeable?: boolean
 }
 

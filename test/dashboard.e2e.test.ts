@@ -355,6 +355,42 @@ describe.skipIf(notRun !== null)('the web dashboard', () => {
     })
   }, 120_000)
 
+  it('a text conflict whose sides changed different lines: the merge is shown, Combine both writes it to both sides', async () => {
+    const root = tempDir('syncdesk-dash-merge-')
+    const envDir = path.join(root, 'staging')
+    fs.mkdirSync(envDir)
+    const base = 'name: support-agent\nmodel: standard\ninstructions: Answer politely.\nskills:\n  - refunds\nlanguage: en\n'
+    put(envDir, 'services/agents/support-agent.yml', base)
+    const { project, p } = cliProject(root, ['--folder', envDir])
+    expect(p('pull', '--yes').code).toBe(0)
+    put(project, 'services/agents/support-agent.yml', base.replace('model: standard', 'model: large'))
+    put(envDir, 'services/agents/support-agent.yml', base.replace('language: en', 'language: de'))
+    const merged = base.replace('model: standard', 'model: large').replace('language: en', 'language: de')
+
+    await withDashboard('conflict-merge', { projectDir: project }, async ({ page }) => {
+      const env = page.getByTestId('sidebar-env').filter({ hasText: 'Staging' })
+      await expect.poll(() => env.getByTestId('env-badge').textContent()).toBe('1 conflict')
+      await page.getByRole('button', { name: 'Review 1 conflict' }).click()
+      const review = page.getByTestId('conflict-review')
+      const row = review.locator('[data-testid="conflict-row"][data-label="services/agents/support-agent.yml"]')
+      await row.waitFor()
+      if ((await row.getByTestId('conflict-toggle').getAttribute('aria-expanded')) !== 'true') await row.getByTestId('conflict-toggle').click()
+      const shown = row.getByTestId('file-merged')
+      await shown.waitFor()
+      expect(await shown.locator('pre').textContent()).toBe(merged)
+      await shoot(page, 'conflict-review-file-merge')
+      await expectAccessible(page, 'conflict review with a file merge')
+      await row.getByRole('radio', { name: 'Combine both' }).click()
+      await review.getByTestId('review-sync').click()
+      const sheet = page.getByTestId('run-sheet')
+      await sheet.getByTestId('preview').waitFor()
+      await sheet.getByTestId('apply-button').click()
+      await sheet.getByTestId('summary').waitFor()
+      expect(get(project, 'services/agents/support-agent.yml')).toBe(merged)
+      expect(get(envDir, 'services/agents/support-agent.yml')).toBe(merged)
+    })
+  }, 120_000)
+
   it('opens on the welcome screen; a folder that is no project is a clear banner; Try the demo lands on a dashboard with every category filled, and its conflicts settle (a file, a record, a field-level merge)', async () => {
     const root = tempDir('syncdesk-dash-demo-')
     const notAProject = path.join(root, 'just-a-folder')

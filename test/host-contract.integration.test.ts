@@ -259,3 +259,21 @@ describe('the demo', () => {
     expect(deployed.state).toBe('succeeded')
   }, 60_000)
 })
+
+describe('a text conflict that merges', () => {
+  it('is marked mergeable in the pending list, its detail holds the merge, and Combine both writes it to both sides', async () => {
+    const base = 'one\ntwo\nthree\nfour\nfive\n'
+    const { project, env, call, projectId } = await syncedProject({ 'notes.md': base })
+    put(project, 'notes.md', base.replace('one', 'ONE'))
+    put(env, 'notes.md', base.replace('five', 'FIVE'))
+    await call('status:summary', { projectId, env: 'staging', refresh: true })
+    const page = await call('status:page', { projectId, env: 'staging', category: 'conflicts', offset: 0, limit: 10 })
+    expect(page.rows).toMatchObject([{ label: 'notes.md', mergeable: true }])
+    const detail = await call('item:detail', { projectId, env: 'staging', item: { kind: 'file', path: 'notes.md' } })
+    expect(detail).toMatchObject({ kind: 'file', base, merged: 'ONE\ntwo\nthree\nfour\nFIVE\n' })
+    const plan = await call('run:plan', { projectId, env: 'staging', direction: 'sync' })
+    await call('run:apply', { planId: plan.planId, resolutions: { 'notes.md': 'merge' } })
+    expect(get(project, 'notes.md')).toBe('ONE\ntwo\nthree\nfour\nFIVE\n')
+    expect(get(env, 'notes.md')).toBe('ONE\ntwo\nthree\nfour\nFIVE\n')
+  })
+})

@@ -69,6 +69,23 @@ async function syncedProject(name: string): Promise<Setup & { server: ServerProc
 
 const COMMANDS: string[][] = [['status'], ['status', '--format', 'json'], ['pull'], ['push'], ['sync', '--resolve', 'local']]
 
+/** Local copies kept by backup runs, and local changes their records list (a push makes none). */
+function localBackups(project: string): number {
+  const dir = path.join(project, '.syncdesk', 'backups')
+  if (!fs.existsSync(dir)) return 0
+  let n = 0
+  for (const run of fs.readdirSync(dir)) {
+    const files = path.join(dir, run, 'files')
+    if (fs.existsSync(files)) n += readTree(files).size
+    const record = path.join(dir, run, 'run.json')
+    if (fs.existsSync(record)) {
+      const r = JSON.parse(fs.readFileSync(record, 'utf8')) as { changes: unknown[]; records?: unknown[] }
+      n += r.changes.length + (r.records?.length ?? 0)
+    }
+  }
+  return n
+}
+
 describe('a server that is not there', () => {
   it.each(COMMANDS.map((c) => [c.join(' '), c] as const))('closed port: %s → one line, exit 1, nothing changed', async (_label, command) => {
     const root = tempDir('syncdesk-fail-closed-')
@@ -124,9 +141,10 @@ describe('a server that is not there', () => {
     expectOneLineError(r.stderr, /staging/)
     expect(landed, 'some but not all files reached the server').toBeLessThan(N)
 
-    // A push never changes local files, and made no local backups.
+    // A push never changes local files, and made no local backups (a push's run record
+    // lists what it changed in the environment, for undo, and holds no local copy).
     expect(treeObject(syncedTree(s.project))).toEqual(localBefore)
-    expect(fs.existsSync(path.join(s.project, '.syncdesk', 'backups')) ? readTree(path.join(s.project, '.syncdesk', 'backups')).size : 0).toBe(0)
+    expect(localBackups(s.project)).toBe(0)
 
     // The baseline records only what really reached the server.
     const oldBase = JSON.parse(baselineBefore) as unknown
@@ -210,7 +228,7 @@ describe('a server that refuses the token', () => {
     }
     expect(treeObject(readTree(s.project, { skipTop: ['.syncdesk'] }))).toEqual(localBefore)
     expect(baselineFiles(JSON.parse(fs.readFileSync(baselineFile, 'utf8')))).toEqual(baselineBefore)
-    expect(fs.existsSync(path.join(s.project, '.syncdesk', 'backups')) ? readTree(path.join(s.project, '.syncdesk', 'backups')).size : 0).toBe(0)
+    expect(localBackups(s.project)).toBe(0)
     await s.server.stop()
   })
 

@@ -63,6 +63,8 @@ export interface KnownScans {
 export interface EngineOptions {
   /** Use these instead of looking again (status only: a run always looks again). */
   known?: KnownScans
+  /** Status only: work out which file conflicts merge cleanly (reads both sides of each). */
+  merges?: boolean
   scope?: SyncScope
   signal?: AbortSignal
   onProgress?: (p: SyncProgress) => void
@@ -202,6 +204,7 @@ export async function getStatus(project: Project, remote: Remote, opts: EngineOp
   const g = await gather(project, remote, { ...opts, readOnly: true })
   // With a resident index the caller keeps the cache; a walk here saves what it learned.
   if (!opts.known?.local) await g.local.saveCache()
+  if (opts.merges) await prepareMerges(project, remote, g.report, opts.signal)
   await g.localRecords?.close()
   return g.report
 }

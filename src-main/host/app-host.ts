@@ -286,7 +286,7 @@ export class AppHost implements HostPort {
     const state = this.envState(projectId, env)
     let summary: StatusSummary
     try {
-      const { report, info } = await this.core.status(project, env, { withInfo: true, known: this.lives.get(projectId)?.known(env) })
+      const { report, info } = await this.core.status(project, env, { withInfo: true, merges: true, known: this.lives.get(projectId)?.known(env) })
       state.report = report
       summary = {
         projectId,

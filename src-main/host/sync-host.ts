@@ -301,9 +301,9 @@ export class SyncHost {
   // ---- status --------------------------------------------------------------------------
 
   /** What changed where for one environment, and what the environment says of itself. */
-  async status(project: Project, env: string, opts: { scope?: SyncScope; withInfo?: boolean; known?: KnownScans } = {}): Promise<{ report: StatusReport; info: EnvironmentInfo | null }> {
+  async status(project: Project, env: string, opts: { scope?: SyncScope; withInfo?: boolean; known?: KnownScans; merges?: boolean } = {}): Promise<{ report: StatusReport; info: EnvironmentInfo | null }> {
     return this.withRemote(project, env, async (remote) => ({
-      report: await getStatus(project, remote, { scope: opts.scope, known: opts.known, openLocalRecords: () => this.openLocalDatabase(project) }),
+      report: await getStatus(project, remote, { scope: opts.scope, known: opts.known, merges: opts.merges, openLocalRecords: () => this.openLocalDatabase(project) }),
       info: opts.withInfo && remote.info ? await remote.info().catch(() => null) : null,
     }))
   }

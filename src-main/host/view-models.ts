@@ -52,8 +52,10 @@ export function statusRow(e: StatusEntry, category: Category, env: string): Stat
     localMtimeMs: e.kind === 'file' ? e.localMtimeMs : null,
     remoteMtimeMs: e.kind === 'file' ? e.remoteMtimeMs : null,
   }
-  if (e.kind === 'file') row.path = e.path
-  else {
+  if (e.kind === 'file') {
+    row.path = e.path
+    if (e.mergeable !== undefined) row.mergeable = e.mergeable
+  } else {
     row.table = e.table
     row.key = e.key
     row.fields = e.fields

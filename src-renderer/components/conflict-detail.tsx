@@ -57,6 +57,16 @@ function FileDiff({ detail, env }: { detail: FileDetail; env: string }) {
         </span>
       </div>
       <div ref={parent} className="diff-body" />
+      {detail.merged !== null ? (
+        <div className="diff-merged" data-testid="file-merged">
+          <p className="merge-note">
+            You and {where} changed different lines, so <strong>Combine both</strong> keeps each side's change. This is the file you get, on this computer and in {where}:
+          </p>
+          <pre className="merged-text" tabIndex={0} aria-label={`${name} with both changes combined`}>
+            {detail.merged}
+          </pre>
+        </div>
+      ) : null}
     </div>
   )
 }

@@ -22,7 +22,7 @@ function choicesFor(row: StatusRow, env: string): { value: Resolution; label: st
     { value: 'local', label: 'Keep mine' },
     { value: 'remote', label: `Keep ${envTitle(env)}'s` },
   ]
-  if (row.kind === 'record' && row.mergeable) out.push({ value: 'merge', label: 'Combine both' })
+  if (row.mergeable) out.push({ value: 'merge', label: 'Combine both' })
   out.push({ value: 'skip', label: 'Decide later' })
   return out
 }

@@ -209,13 +209,16 @@ function AddForm({ projectId }: { projectId: string }) {
     setBusy(true)
     setError(null)
     setAdded(null)
-    const outcome = await actions().addEnvironment({ projectId, name, kind, location: location.trim(), color, protected: isProtected, ...(kind === 'server' ? { token: token.trim() } : {}) })
+    // The secret leaves the page at once: it goes to the host, and the field is emptied now
+    // (after a refusal it is typed again), so it is never left in the page while it is checked.
+    const secret = token.trim()
+    setToken('')
+    const outcome = await actions().addEnvironment({ projectId, name, kind, location: location.trim(), color, protected: isProtected, ...(kind === 'server' ? { token: secret } : {}) })
     setBusy(false)
     if (outcome.ok) {
       setAdded(`${envTitle(name)} was added${kind === 'server' ? '; its token is stored in the keychain' : ''}.`)
       setName('')
       setLocation('')
-      setToken('')
       setColor(null)
       setProtected(false)
     } else setError(outcome.error)
