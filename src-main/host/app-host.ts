@@ -387,7 +387,6 @@ export class AppHost implements HostPort {
       message: `${report.direction} with ${report.env}: ${changed} item(s) changed`,
     }
     await recordActivity(project.stateDir, entry)
-    this.emit('run:finished', summary)
     return summary
   }
 
@@ -473,6 +472,7 @@ export class AppHost implements HostPort {
         const state = this.envState(projectId, handle.env)
         state.syncing = true
         if (state.summary) this.emit('status:changed', { ...state.summary, syncing: true })
+        let summary: Responses['run:apply']
         try {
           const report = await this.core.applyCancellable(a.planId, {
             resolutions: a.resolutions ? new Map(Object.entries(a.resolutions)) : undefined,
@@ -480,12 +480,15 @@ export class AppHost implements HostPort {
             allowMassDelete: a.allowMassDelete,
             onProgress: (p) => this.emit('run:progress', { ...p, planId: a.planId, projectId, env: handle.env }),
           })
-          return await this.finishRun(projectId, a.planId, report, handle.project, !!a.deploy)
+          summary = await this.finishRun(projectId, a.planId, report, handle.project, !!a.deploy)
         } finally {
           state.syncing = false
           await this.lives.get(projectId)?.resync(handle.env).catch(() => undefined)
           await this.refreshStatus(projectId, handle.env).catch(() => undefined)
         }
+        // Announced once the status after the run is known: a UI that reloads on it sees the new state.
+        this.emit('run:finished', summary)
+        return summary
       },
       'run:cancel': async (a) => ({ cancelled: await this.core.cancel(a.planId) }),
       'backups:list': async (a) => this.core.backups(this.projectById(a.projectId)).map((b) => ({ runId: b.runId, env: b.env, direction: b.direction, at: b.startedAt, overwritten: b.overwritten, deleted: b.deleted, created: b.created })),
