@@ -10,10 +10,9 @@
  * Every read is checked against its hash, so a base that went missing or changed means "no
  * merge offered", never a wrong merge.
  */
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { removeTempQuietly, tempPathFor } from './atomic.js'
+import { removeTempQuietly, sha256, tempPathFor } from './atomic.js'
 import { STATE_DIR_MODE } from './state-dir.js'
 import { isMergeableText } from './text-merge.js'
 
@@ -93,8 +92,4 @@ export class BaseStore {
     }
     return removed
   }
-}
-
-function sha256(b: Buffer): string {
-  return crypto.createHash('sha256').update(b).digest('hex')
 }

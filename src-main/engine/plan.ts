@@ -5,7 +5,6 @@
  * carries the hashes it was planned against; apply re-checks them before it acts. Files and
  * records follow the same rules; only how they are carried differs.
  */
-import crypto from 'node:crypto'
 import type {
   CategoryMap,
   Direction,
@@ -19,6 +18,7 @@ import type {
 import { itemLabel } from '../../src-shared/sync-types.js'
 import { mergeFields, recordHash } from './records/canonical.js'
 import { appendAll } from './arrays.js'
+import { sha256 } from './atomic.js'
 
 export type ActionOp = 'write-local' | 'delete-local' | 'write-remote' | 'delete-remote'
 export type ActionWhy = 'remote_to_local' | 'local_to_remote' | 'keep-local' | 'keep-remote' | 'merge'
@@ -181,7 +181,7 @@ function planMerge(e: RecordStatusEntry, records: RecordLookup, plan: Plan): boo
 function planFileMerge(e: FileStatusEntry, records: RecordLookup, plan: Plan): boolean {
   const merged = records.fileMerge?.(e.path)
   if (!merged) return false
-  const newHash = crypto.createHash('sha256').update(merged).digest('hex')
+  const newHash = sha256(merged)
   const base = { kind: 'file' as const, path: e.path, localHash: e.localHash, remoteHash: e.remoteHash, newHash, size: merged.byteLength, why: 'merge' as const, content: merged }
   plan.actions.push({ ...base, op: 'write-local' }, { ...base, op: 'write-remote' })
   return true

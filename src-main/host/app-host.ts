@@ -18,7 +18,7 @@ import { SyncDeskError, describeError } from '../engine/errors.js'
 import type { Project } from '../engine/project.js'
 import { mergeFields } from '../engine/records/canonical.js'
 import { BaseStore } from '../engine/base-store.js'
-import { mergeText } from '../engine/text-merge.js'
+import { isMergeableText, mergeText } from '../engine/text-merge.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
 import type { CredentialStore } from '../secrets/credential-store.js'
 import { listActivity, recordActivity } from './activity-log.js'
@@ -344,7 +344,7 @@ export class AppHost implements HostPort {
       const asText = (b: Buffer | Error | null | undefined) => (b instanceof Buffer ? b : null)
       const l = asText(local)
       const r = asText(remote)
-      const binary = [l, r].some((b) => b !== null && (b.includes(0) || !isUtf8(b)))
+      const binary = [l, r].some((b) => b !== null && !isMergeableText(b))
       const base = binary ? null : new BaseStore(project.basesDir, project.config.mergeMaxBytes).read(e.baseHash)
       const merge = category === 'conflicts' && base && l && r ? mergeText(base, l, r) : null
       const text = (b: Buffer | null) => (b && !binary ? b.toString('utf8') : null)
@@ -557,14 +557,5 @@ export function errorPayload(err: unknown): ErrorPayload {
 
 function emptySummary(projectId: string, env: string, now: Date): StatusSummary {
   return { projectId, env, counts: { remote_to_local: 0, local_to_remote: 0, conflicts: 0, in_sync: 0, files: 0, records: 0 }, lastSyncAt: null, checkedAt: now.toISOString(), firstSync: false, skipped: 0, warnings: [], deployment: null, reachable: true, error: null, syncing: false }
-}
-
-function isUtf8(b: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b)
-    return true
-  } catch {
-    return false
-  }
 }
 
