@@ -50,8 +50,8 @@ export interface EnvironmentOptions {
   /** True in the serving process (it owns deployments); false for one-off commands. */
   serving?: boolean
   /**
-   * The database: a PostgreSQL URL (or `sqlite:PATH`). Default: `.syncdesk-server/database.sqlite`
-   * when that file exists, else none. Opened by `openDatabase`.
+   * The database: a PostgreSQL URL (or `sqlite:PATH`). Default: `.syncdesk-server/database.sqlite`,
+   * created when missing. Opened by `openDatabase`.
    */
   databaseUrl?: string
   /** How long a manifest is trusted without a scan while no change was seen (default MANIFEST_MAX_AGE_MS). */
@@ -158,7 +158,6 @@ export class Environment {
   async openDatabase(): Promise<void> {
     if (this.records) return
     const spec = databaseSpec(this.root, this.databaseUrl)
-    if (!spec) return
     const store = spec.kind === 'sqlite' ? await openRecordStore({ kind: 'sqlite', path: spec.path, create: true }) : await openRecordStore({ kind: 'postgres', url: spec.url })
     const where = store.describe()
     const scrub = (m: string): string => this.scrub(m.split(where).join('database'))

@@ -152,7 +152,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
   const db = app.environment.records
   process.stdout.write(displayText(`syncdesk-server: serving "${app.environment.name}" (${root}) on ${address}`) + '\n')
-  process.stderr.write(`syncdesk-server: database: ${db ? db.store.describe() : 'none (records are not served; give --database-url, or create .syncdesk-server/database.sqlite)'}\n`)
+  process.stderr.write(`syncdesk-server: database: ${db ? db.store.describe() : 'none (records are not served)'}\n`)
   let closing = false
   const shutdown = (): void => {
     if (closing) return
@@ -179,7 +179,7 @@ program
   .option('--name <name>', 'environment name (default: config.json "name", else the folder name)')
   .option('--deploy-command <command>', 'shell command run by POST /v1/deploy (default: config.json "deployCommand")')
   .option('--deploy-timeout <seconds>', 'stop a deployment after this long (default 600)', intArg(1, 86_400))
-  .option('--database-url <url>', 'the database: postgres://… or sqlite:PATH (default: $DATABASE_URL, else .syncdesk-server/database.sqlite when it exists, else none)')
+  .option('--database-url <url>', 'the database: postgres://… or sqlite:PATH (default: $DATABASE_URL, else .syncdesk-server/database.sqlite, created when missing)')
   .option('--quiet', 'no request log')
   .action(serve)
 

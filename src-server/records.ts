@@ -16,12 +16,12 @@
  * held (in-process locks) so the rows kept are exactly the ones replaced; servers sharing a
  * PostgreSQL database still get the database's own compare-and-swap.
  */
-import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { writeFileAtomic } from '../src-main/engine/atomic.js'
 import { SyncDeskError, describeError } from '../src-main/engine/errors.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordStore, RecordWrite, TableSpec } from '../src-main/engine/records/record-store.js'
+import { checkTableDefinition, hasTableDefinitions, type CreateTableResult, type TableDefinition } from '../src-main/engine/records/table-definitions.js'
 import { ApiError } from './http-errors.js'
 import { sortableId } from './ids.js'
 import type { PathLocks } from './path-locks.js'
@@ -73,14 +73,12 @@ export type RecordVersionEntry = ApiRecordVersion
 export type DatabaseSpec = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }
 
 /**
- * The database a server uses: `--database-url` (PostgreSQL, or `sqlite:PATH`) when given,
- * else the embedded SQLite file when it exists, else none.
- *
- * A missing SQLite file means "no database" rather than an empty one: an empty database's
- * tables do not exist, and a client would only meet errors; create the file (with its
- * tables) to give the environment a database.
+ * The database a server uses: `--database-url` (PostgreSQL, or `sqlite:PATH`) when given, else
+ * the embedded SQLite file `.syncdesk-server/database.sqlite`, created on first start when it
+ * is missing (a new environment just works: its tables are created by the first push that
+ * needs them, see POST /v1/tables). A server given a URL never creates that file.
  */
-export function databaseSpec(projectDir: string, databaseUrl: string | undefined): DatabaseSpec | null {
+export function databaseSpec(projectDir: string, databaseUrl: string | undefined): DatabaseSpec {
   if (databaseUrl !== undefined && databaseUrl.trim() !== '') {
     const url = databaseUrl.trim()
     if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres', url }
@@ -91,8 +89,12 @@ export function databaseSpec(projectDir: string, databaseUrl: string | undefined
     }
     throw new SyncDeskError('usage', 'The database URL must start with postgres://, postgresql:// or sqlite:.')
   }
-  const file = path.join(projectDir, '.syncdesk-server', 'database.sqlite')
-  return fs.existsSync(file) ? { kind: 'sqlite', path: file } : null
+  return { kind: 'sqlite', path: embeddedDatabasePath(projectDir) }
+}
+
+/** The embedded database of an environment (the same file a folder environment uses). */
+export function embeddedDatabasePath(projectDir: string): string {
+  return path.join(projectDir, '.syncdesk-server', 'database.sqlite')
 }
 
 /** Kept prior rows, one JSON file per batch in `dir`. */
@@ -235,6 +237,43 @@ export class ServerRecords {
       const pushed = [...w, ...d].filter((o) => o.status < 300).length
       if (pushed > 0) this.status.recordPush(by, pushed)
       return { writes: w, deletes: d, versionId: kept.length ? id : null }
+    })
+  }
+
+  /** The definition of a table (null when there is none). */
+  async definition(name: string): Promise<TableDefinition | null> {
+    const store = this.store
+    if (!hasTableDefinitions(store)) throw new ApiError(501, 'not-supported', 'This database cannot describe its tables.')
+    try {
+      return await store.describeTable(name)
+    } catch (err) {
+      throw tableError({ name, key: 'id' }, err, this.scrub)
+    }
+  }
+
+  /**
+   * Creates a table from a definition (checked here: plain identifiers, portable types, a key);
+   * a table that exists is never replaced: `created: false`.
+   */
+  async createTable(def: Pick<TableDefinition, 'name' | 'columns' | 'primaryKey' | 'unique'>): Promise<CreateTableResult> {
+    const store = this.store
+    if (!hasTableDefinitions(store)) throw new ApiError(501, 'not-supported', 'This database cannot create tables.')
+    try {
+      checkTableDefinition(def)
+    } catch (err) {
+      throw new ApiError(400, 'bad-definition', err instanceof Error ? err.message : String(err))
+    }
+    const full: TableDefinition = { ...def, dialect: store.dialect, notes: [] }
+    return this.locks.run([`\u0000table\u0000${def.name.toLowerCase()}`], async () => {
+      let res: CreateTableResult
+      try {
+        res = await store.createTable(full)
+      } catch (err) {
+        throw tableError({ name: def.name, key: 'id' }, err, this.scrub)
+      }
+      const key = def.primaryKey.length === 1 ? def.primaryKey[0] : def.unique[0]
+      if (key) this.seen.set(def.name, key)
+      return res
     })
   }
 

@@ -13,6 +13,8 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { openRecordStore } from '../engine/records/open-record-store.js'
 import type { RecordStore } from '../engine/records/record-store.js'
+import type { SqliteRecordStore } from '../engine/records/sqlite-store.js'
+import type { RemoteWithTables, TableDefinitions } from '../engine/records/table-definitions.js'
 import type { DeleteRequest, ItemResult, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from '../engine/remote.js'
 
 /** Where a folder environment (and, by default, the environment server) keeps its database. */
@@ -20,10 +22,10 @@ export function environmentDatabasePath(folder: string): string {
   return path.join(path.resolve(folder), '.syncdesk-server', 'database.sqlite')
 }
 
-export class FolderRemote implements Remote {
+export class FolderRemote implements Remote, RemoteWithTables {
   private readonly store: DirStore
   private readonly versionsDir: string
-  private records: RecordStore | null = null
+  private records: (RecordStore & TableDefinitions) | null = null
   private readonly cacheFile?: string
 
   constructor(
@@ -93,10 +95,32 @@ export class FolderRemote implements Remote {
   }
 
   /** The folder's embedded SQLite database, when it has one. */
-  async openRecords(): Promise<RemoteRecords | null> {
+  async openRecords(): Promise<(RemoteRecords & TableDefinitions) | null> {
+    return this.openDatabase(false)
+  }
+
+  /**
+   * The folder's database as table definitions. A folder without a database answers that it has
+   * no tables; creating the first one creates the database (`.syncdesk-server/database.sqlite`).
+   */
+  async openTables(): Promise<TableDefinitions> {
+    return {
+      dialect: 'sqlite',
+      describeTable: async (name) => (await this.openDatabase(false))?.describeTable(name) ?? null,
+      createTable: async (def) => (await this.openDatabase(true)).createTable(def),
+    }
+  }
+
+  private async openDatabase(create: true): Promise<RecordStore & TableDefinitions>
+  private async openDatabase(create: false): Promise<(RecordStore & TableDefinitions) | null>
+  private async openDatabase(create: boolean): Promise<(RecordStore & TableDefinitions) | null> {
+    if (this.records) return this.records
     const file = environmentDatabasePath(this.folder)
-    if (!fs.existsSync(file)) return null
-    this.records ??= await openRecordStore({ kind: 'sqlite', path: file })
+    if (!fs.existsSync(file)) {
+      if (!create) return null
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+    }
+    this.records = (await openRecordStore({ kind: 'sqlite', path: file, create })) as SqliteRecordStore
     return this.records
   }
 

@@ -20,6 +20,7 @@ import { recordHash } from '../engine/records/canonical.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from '../engine/records/record-store.js'
 import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from '../engine/remote.js'
 import { appendAll } from '../engine/arrays.js'
+import type { CreateTableResult, RemoteWithTables, TableDefinition, TableDefinitions } from '../engine/records/table-definitions.js'
 
 export interface ServerRemoteOptions {
   /** Most items in one batch request (default 500). */
@@ -142,7 +143,10 @@ class NetworkError extends Error {
   }
 }
 
-export class ServerRemote implements Remote {
+/** The environment's database as records that can also describe and create tables. */
+export type ServerRemoteRecords = RemoteRecords & TableDefinitions
+
+export class ServerRemote implements Remote, RemoteWithTables {
   readonly #token: string
   private readonly url: URL
   private readonly prefix: string
@@ -350,15 +354,52 @@ export class ServerRemote implements Remote {
    * says `database: null`). Writes and deletes go through the batch endpoint, at most `batchItems`
    * records per request; 412 → `stale`.
    */
-  async openRecords(): Promise<RemoteRecords | null> {
+  async openRecords(): Promise<ServerRemoteRecords | null> {
     // Servers from before records answer 404 here: they have no database to offer.
     const ans = await this.call('GET', '/v1/database', { accept: [404] })
-    if (ans.status === 404 || !parseJson<{ database?: { kind: string } | null }>(ans, this).database) return null
+    const kind = ans.status === 404 ? null : parseJson<{ database?: { kind: string } | null }>(ans, this).database?.kind
+    if (kind !== 'sqlite' && kind !== 'postgres') return null
     return {
+      dialect: kind,
       list: (table, opts) => this.listRecords(table, opts),
       write: (table, writes, opts) => this.writeRecords(table, writes, opts),
       delete: (table, deletes, opts) => this.deleteRecords(table, deletes, opts),
+      describeTable: (name, opts) => this.describeTable(name, opts),
+      createTable: (def, opts) => this.createTable(def, opts),
     }
+  }
+
+  /** The environment's database as table definitions (see openRecords); null when it has none. */
+  openTables(): Promise<TableDefinitions | null> {
+    return this.openRecords()
+  }
+
+  /** How a table of the environment's database is defined; null when it has no such table. */
+  async describeTable(name: string, opts: RemoteCallOptions = {}): Promise<TableDefinition | null> {
+    const ans = await this.call('GET', `/v1/tables/${encodeURIComponent(name)}/definition`, { signal: opts.signal, accept: [404] })
+    if (ans.status === 404) {
+      const code = (safeJson(ans.body) as { error?: { code?: string } } | null)?.error?.code
+      if (code === 'table-not-found') return null
+      if (code === 'no-database') throw new SyncDeskError('remote-error', `${this.envName} has no database.`)
+      throw new SyncDeskError('remote-error', `The environment server of ${this.envName} cannot describe or create tables (it is older than that).`, 'Update syncdesk-server there, or create the table by hand.')
+    }
+    const def = parseJson<{ definition?: TableDefinition }>(ans, this).definition
+    if (!def || typeof def.name !== 'string' || !Array.isArray(def.columns)) throw this.protocolError('a table definition without columns')
+    return def
+  }
+
+  /**
+   * Creates a table in the environment's database from a definition (names and portable types,
+   * never SQL; the server makes its own statement). A table already there is left as it is:
+   * `created: false` (so is one made by a first attempt whose answer was lost, then retried).
+   */
+  async createTable(def: TableDefinition, opts: RemoteCallOptions = {}): Promise<CreateTableResult> {
+    const body = { name: def.name, columns: def.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull })), primaryKey: def.primaryKey, unique: def.unique }
+    const ans = await this.call('POST', '/v1/tables', { body: jsonBody(body), signal: opts.signal, accept: [400, 409, 422] })
+    const res = safeJson(ans.body) as { statement?: string; error?: { code?: string; message?: string; statement?: string } } | null
+    if (ans.status === 201) return { created: true, statement: res?.statement ?? '' }
+    if (ans.status === 409 && res?.error?.code === 'table-exists') return { created: false, statement: res.error.statement ?? '' }
+    throw new SyncDeskError('remote-error', `${this.envName} refused to create table "${def.name}": ${res?.error?.message ?? `HTTP ${ans.status}`}`)
   }
 
   /** Every record of a table, by key. */

@@ -6,6 +6,10 @@
  * The key column defaults to the one config.json names for the table, else `id`; a client
  * may name it with `?keyColumn=`. Batches (`POST …/records/read`, `POST …/records/write`)
  * answer per record; a refused record never fails the rest of its batch.
+ *
+ * `GET /v1/tables/<t>/definition` says how a table is defined and `POST /v1/tables` creates one
+ * from such a definition (table-definitions.ts), so a push can bring its tables to a new
+ * environment.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -14,6 +18,7 @@ import type { Environment } from '../environment.js'
 import { ApiError } from '../http-errors.js'
 import { etag, expectedHashFromHeaders, expectedHashOfItem, resolveExpected } from '../preconditions.js'
 import { IDENTIFIER_RE, type RecordOutcome, type ServerRecords } from '../records.js'
+import { portableTypeProblem } from '../../src-main/engine/records/table-definitions.js'
 import { inOrder, parseBody, sendOutcome, tokenName, triage } from './common.js'
 
 export interface RecordsRouteOptions {
@@ -38,6 +43,17 @@ const writeSchema = z.object({
     .default([]),
 })
 
+/** A table to create: names and portable types only (never SQL); checked again before use. */
+const createTableSchema = z.object({
+  name: z.string().max(200),
+  columns: z
+    .array(z.object({ name: z.string().max(200), type: z.string().max(100), notNull: z.boolean().default(false) }))
+    .min(1)
+    .max(1000),
+  primaryKey: z.array(z.string().max(200)).max(32).default([]),
+  unique: z.array(z.string().max(200)).max(1000).default([]),
+})
+
 interface TableParams {
   table: string
   key?: string
@@ -46,22 +62,26 @@ interface TableParams {
 /** The database, or the refusal of a server that has none. */
 function recordsOf(env: Environment): ServerRecords {
   if (!env.records) {
-    throw new ApiError(404, 'no-database', `The environment "${env.name}" has no database (start the server with --database-url, or create .syncdesk-server/database.sqlite).`)
+    throw new ApiError(404, 'no-database', `The environment "${env.name}" has no database (its server could not open one: see its log).`)
   }
   return env.records
 }
 
 /** The table spec of a request: checked name and key column. */
 function tableOf(env: Environment, req: FastifyRequest): { spec: TableSpec; records: ServerRecords } {
-  const { table } = req.params as TableParams
-  if (!IDENTIFIER_RE.test(table)) {
-    throw new ApiError(400, 'bad-table-name', `${JSON.stringify(table)} is not a table name: use letters, digits and "_", starting with a letter or "_" (at most 63).`)
-  }
+  const table = tableName((req.params as TableParams).table)
   const records = recordsOf(env)
   const q = req.query as { keyColumn?: unknown }
   const key = typeof q.keyColumn === 'string' ? q.keyColumn : records.keyColumnOf(table)
   if (!IDENTIFIER_RE.test(key)) throw new ApiError(400, 'bad-key-column', `${JSON.stringify(key)} is not a column name.`)
   return { spec: { name: table, key }, records }
+}
+
+function tableName(name: string): string {
+  if (!IDENTIFIER_RE.test(name)) {
+    throw new ApiError(400, 'bad-table-name', `${JSON.stringify(name)} is not a table name: use letters, digits and "_", starting with a letter or "_" (at most 63).`)
+  }
+  return name
 }
 
 function keyParam(req: FastifyRequest): string {
@@ -86,6 +106,28 @@ export async function recordsRoutes(app: FastifyInstance, opts: RecordsRouteOpti
 
   app.get('/database', { config: { scope: 'read' } }, async () => {
     return { database: env.records ? { kind: env.records.kind } : null }
+  })
+
+  app.get('/tables/:table/definition', { config: { scope: 'read' } }, async (req: FastifyRequest) => {
+    const name = tableName((req.params as TableParams).table)
+    const definition = await recordsOf(env).definition(name)
+    if (!definition) throw new ApiError(404, 'table-not-found', `The environment's database has no table "${name}".`)
+    return { definition }
+  })
+
+  // Creating a table is a write: it needs the write scope, and takes names and portable types,
+  // never SQL. A table that exists is never replaced (409).
+  app.post('/tables', { config: { scope: 'write' } }, async (req: FastifyRequest, reply: FastifyReply) => {
+    const body = parseBody(createTableSchema, req.body)
+    tableName(body.name)
+    for (const c of body.columns) {
+      if (!IDENTIFIER_RE.test(c.name)) throw new ApiError(400, 'bad-column-name', `${JSON.stringify(c.name)} is not a column name: use letters, digits and "_", starting with a letter or "_" (at most 63).`)
+      const problem = portableTypeProblem(c.type)
+      if (problem) throw new ApiError(400, 'bad-column-type', `Column "${c.name}": ${problem}.`)
+    }
+    const res = await recordsOf(env).createTable({ name: body.name, columns: body.columns.map((c) => ({ ...c, declared: c.type })), primaryKey: body.primaryKey, unique: body.unique })
+    if (!res.created) return reply.code(409).send({ error: { code: 'table-exists', message: `The environment's database has a table "${body.name}" already; it was left as it is.`, statement: res.statement } })
+    return reply.code(201).send({ table: body.name, created: true, statement: res.statement })
   })
 
   app.get('/tables/:table/records', { config: { scope: 'read' } }, async (req: FastifyRequest) => {

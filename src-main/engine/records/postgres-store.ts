@@ -28,6 +28,7 @@ import {
   badKeyError,
   binaryColumnError,
   canonicalRecord,
+  checkIdentifier,
   checkTableSpec,
   checkWriteColumns,
   keyText,
@@ -43,6 +44,7 @@ import {
   type TableInfo,
 } from './columns.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordStore, RecordWrite, TableSpec } from './record-store.js'
+import { createTableStatement, postgresTypeToPortable, type ColumnDefinition, type CreateTableResult, type TableDefinition, type TableDefinitions } from './table-definitions.js'
 
 type Row = Record<string, string | null>
 
@@ -70,7 +72,9 @@ export async function openPostgresStore(url: string, opts: { maxConnections?: nu
 }
 
 /** The PostgreSQL record store; see the module comment. */
-export class PostgresRecordStore implements RecordStore {
+export class PostgresRecordStore implements RecordStore, TableDefinitions {
+  readonly dialect = 'postgres' as const
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly where: string,
@@ -141,6 +145,84 @@ export class PostgresRecordStore implements RecordStore {
 
   async close(): Promise<void> {
     await this.pool.end()
+  }
+
+  /** A table's definition (table-definitions.ts), or null when there is no such table. */
+  async describeTable(name: string): Promise<TableDefinition | null> {
+    checkIdentifier(name, 'table')
+    const rel = await this.pool.query<{ oid: string | null; relkind: string | null }>(
+      'SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = to_regclass($1)',
+      [quoteIdent(name)],
+    )
+    const found = rel.rows[0]
+    if (!found?.oid) return null
+    const oid = found.oid
+    const cols = await this.pool.query<{ name: string; typname: string; typtype: string; typcategory: string; formatted: string; notnull: string; generated: string; identity: string; dflt: string | null }>(
+      `SELECT a.attname AS name, coalesce(bt.typname, t.typname) AS typname, coalesce(bt.typtype, t.typtype) AS typtype,
+              coalesce(bt.typcategory, t.typcategory) AS typcategory,
+              CASE WHEN bt.oid IS NULL THEN format_type(a.atttypid, a.atttypmod) ELSE format_type(bt.oid, t.typtypmod) END AS formatted,
+              (a.attnotnull OR t.typnotnull) AS notnull, a.attgenerated AS generated, a.attidentity AS identity,
+              pg_get_expr(d.adbin, d.adrelid) AS dflt
+         FROM pg_attribute a
+         JOIN pg_type t ON t.oid = a.atttypid
+         LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
+      [oid],
+    )
+    const columns: ColumnDefinition[] = []
+    const notes: string[] = []
+    if (found.relkind !== 'r' && found.relkind !== 'p') notes.push(`"${name}" is not a plain table: a table with its columns is created`)
+    for (const r of cols.rows) {
+      if (r.generated !== '') {
+        notes.push(`generated column "${r.name}" is not created (it is computed, not synced)`)
+        continue
+      }
+      const mapped = postgresTypeToPortable(r.typname, r.typtype, r.typcategory, r.formatted)
+      columns.push({ name: r.name, declared: r.formatted, notNull: r.notnull === 't' || r.notnull === 'true', ...('type' in mapped ? { type: mapped.type } : { type: null, problem: mapped.problem }) })
+      if (r.identity !== '') notes.push(`column "${r.name}" is an identity column here; the copy is not`)
+      else if (r.dflt !== null) notes.push(`the default of column "${r.name}" (${r.dflt}) is not copied`)
+      if (r.typtype === 'e') notes.push(`column "${r.name}" is an enum here; the copy is text`)
+    }
+    const keys = await this.pool.query<{ primary: string; plain: string; cols: string | null; name: string }>(
+      `SELECT i.indisprimary AS primary, ic.relname AS name,
+              (i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 1) AS plain,
+              (SELECT json_agg(a.attname ORDER BY k.ord)
+                 FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                 LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE k.ord <= i.indnkeyatts)::text AS cols
+         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = $1
+        ORDER BY i.indisprimary DESC, ic.relname`,
+      [oid],
+    )
+    let primaryKey: string[] = []
+    const unique: string[] = []
+    for (const k of keys.rows) {
+      const names = (JSON.parse(k.cols ?? 'null') as (string | null)[] | null) ?? []
+      if (k.primary === 't' && names.every((n) => n !== null)) primaryKey = names as string[]
+      else if (k.plain === 't' && names[0]) {
+        if (!unique.includes(names[0])) unique.push(names[0])
+      } else notes.push(`index "${k.name}" is not copied`)
+    }
+    const fks = await this.pool.query("SELECT 1 FROM pg_constraint WHERE conrelid = $1 AND contype IN ('f', 'c')", [oid])
+    if ((fks.rowCount ?? 0) > 0) notes.push('foreign keys and CHECK constraints are not copied')
+    return { name, dialect: 'postgres', columns, primaryKey, unique, notes }
+  }
+
+  /** Creates a table from a definition; one already there is left as it is (`created: false`). */
+  async createTable(def: TableDefinition): Promise<CreateTableResult> {
+    const statement = createTableStatement(def, 'postgres')
+    try {
+      await this.pool.query(statement)
+      return { created: true, statement }
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      // 42P07: the table exists; 23505 on pg_type: another session created it at the same moment.
+      if (code === '42P07' || code === '23505') return { created: false, statement }
+      throw new SyncDeskError('io', `${this.describe()}: cannot create table "${def.name}": ${describeError(err)}`)
+    }
   }
 
   /** One transaction for the batch, one savepoint per item; a failed commit fails every item. */

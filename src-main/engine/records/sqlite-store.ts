@@ -24,6 +24,7 @@ import {
   badKeyError,
   binaryColumnError,
   canonicalRecord,
+  checkIdentifier,
   checkTableSpec,
   checkWriteColumns,
   keyText,
@@ -38,6 +39,7 @@ import {
   type TableInfo,
 } from './columns.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordStore, RecordWrite, TableSpec } from './record-store.js'
+import { createTableStatement, sqliteTypeToPortable, type ColumnDefinition, type CreateTableResult, type TableDefinition, type TableDefinitions } from './table-definitions.js'
 
 type Row = Record<string, unknown>
 type Bind = null | bigint | number | string
@@ -64,7 +66,9 @@ export function openSqliteStore(file: string, opts: { create?: boolean } = {}): 
 }
 
 /** The SQLite record store; see the module comment. */
-export class SqliteRecordStore implements RecordStore {
+export class SqliteRecordStore implements RecordStore, TableDefinitions {
+  readonly dialect = 'sqlite' as const
+
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
@@ -126,6 +130,58 @@ export class SqliteRecordStore implements RecordStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close()
+  }
+
+  /** A table's definition (table-definitions.ts), or null when there is no such table. */
+  async describeTable(name: string): Promise<TableDefinition | null> {
+    checkIdentifier(name, 'table')
+    const kind = this.db.prepare("SELECT type FROM sqlite_master WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')").get(name) as { type: string } | undefined
+    if (!kind) return null
+    const rows = this.db.pragma(`table_xinfo(${quoteIdent(name)})`) as { name: string; type: string; notnull: number; pk: number; hidden: number; dflt_value: string | null }[]
+    const columns: ColumnDefinition[] = []
+    const notes: string[] = []
+    if (kind.type === 'view') notes.push(`"${name}" is a view: a table with its columns is created`)
+    for (const r of rows) {
+      if (r.hidden !== 0) {
+        notes.push(`generated column "${r.name}" is not created (it is computed, not synced)`)
+        continue
+      }
+      const mapped = sqliteTypeToPortable(r.type)
+      columns.push({ name: r.name, declared: r.type, notNull: r.notnull !== 0, ...('type' in mapped ? { type: mapped.type } : { type: null, problem: mapped.problem }) })
+      if (r.dflt_value !== null) notes.push(`the default of column "${r.name}" (${r.dflt_value}) is not copied`)
+    }
+    const primaryKey = rows
+      .filter((r) => r.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((r) => r.name)
+    const unique: string[] = []
+    const indexes = this.db.pragma(`index_list(${quoteIdent(name)})`) as { name: string; unique: number; partial: number; origin: string }[]
+    for (const ix of indexes) {
+      if (ix.origin === 'pk') continue
+      const cols = this.db.pragma(`index_info("${ix.name.replace(/"/g, '""')}")`) as { name: string | null }[]
+      const col = cols[0]?.name
+      if (ix.unique && !ix.partial && cols.length === 1 && col) {
+        if (!unique.includes(col)) unique.push(col)
+      } else notes.push(`index "${ix.name}" is not copied`)
+    }
+    if ((this.db.pragma(`foreign_key_list(${quoteIdent(name)})`) as unknown[]).length) notes.push('foreign keys are not copied')
+    return { name, dialect: 'sqlite', columns, primaryKey, unique, notes }
+  }
+
+  /** Creates a table from a definition; one already there is left as it is (`created: false`). */
+  async createTable(def: TableDefinition): Promise<CreateTableResult> {
+    const statement = createTableStatement(def, 'sqlite')
+    try {
+      const made = this.db.transaction(() => {
+        if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')").get(def.name)) return false
+        this.db.exec(statement)
+        return true
+      })
+      return { created: made.immediate(), statement }
+    } catch (err) {
+      if (/already exists/.test(describeError(err))) return { created: false, statement }
+      throw new SyncDeskError('io', `${this.describe()}: cannot create table "${def.name}": ${describeError(err)}`)
+    }
   }
 
   /** Runs one item function per item inside one IMMEDIATE transaction, each in a savepoint. */
