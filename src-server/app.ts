@@ -47,6 +47,8 @@ export interface ServerOptions extends EnvironmentOptions {
   maxBatchBytes?: number
   /** Content bytes after which a batch read returns the remaining paths as `rest` (default 16 MiB). */
   maxReadBytes?: number
+  /** Prune prior versions at start and then this often (default 1 hour); false: never by itself. */
+  pruneIntervalMs?: number | false
 }
 
 const MiB = 1024 * 1024
@@ -176,6 +178,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.addHook('onClose', async () => {
     await env.close()
   })
+  if (opts.pruneIntervalMs !== false) {
+    env.startPruning(opts.pruneIntervalMs ?? 3_600_000, (r) => {
+      if (r instanceof Error) {
+        if (warn) warn(`syncdesk-server: pruning prior versions failed: ${r.message.replace(/\s+/g, ' ')}`)
+        return
+      }
+      const n = r.files.removed + r.records.removed
+      if (n > 0 && log) log(`syncdesk-server: pruned ${r.files.removed} file version(s) and ${r.records.removed} record version(s) (${r.files.bytes + r.records.bytes} bytes) past the retention (the newest ${r.retention.keepPerItem} of each item and ${r.retention.keepDays} days are kept)`)
+    })
+  }
   return app
 }
 

@@ -23,7 +23,7 @@ import { PathLocks } from './path-locks.js'
 import { DEFAULT_TABLES, IDENTIFIER_RE, RecordVersionStore, ServerRecords, databaseSpec } from './records.js'
 import { StatusStore } from './status-store.js'
 import { TokenStore } from './tokens.js'
-import { isVersionId, VersionStore, type VersionMeta } from './versions.js'
+import { checkRetention, DEFAULT_VERSION_RETENTION, isVersionId, VersionStore, type PruneResult, type VersionMeta, type VersionRetention } from './versions.js'
 
 /** The folder, inside the project, where the server keeps its own data. Never synced (hidden). */
 export const SERVER_DATA_DIR = '.syncdesk-server'
@@ -56,6 +56,17 @@ export interface EnvironmentOptions {
   databaseUrl?: string
   /** How long a manifest is trusted without a scan while no change was seen (default MANIFEST_MAX_AGE_MS). */
   manifestMaxAgeMs?: number
+  /** How long prior versions (files and records) are kept; default DEFAULT_VERSION_RETENTION. */
+  retention?: Partial<VersionRetention>
+  /** The clock versions are dated and pruned by (milliseconds; tests give a fake one). */
+  now?: () => number
+}
+
+/** What one prune of an environment's prior versions removed. */
+export interface EnvironmentPruneResult {
+  retention: VersionRetention
+  files: PruneResult
+  records: PruneResult
 }
 
 /** The outcome of one item of a write request, as the API reports it. */
@@ -108,6 +119,12 @@ export class Environment {
   readonly store: DirStore
   readonly tokens: TokenStore
   readonly versions: VersionStore
+  /** Prior rows of records (kept here whether or not the database is open, so they can be pruned). */
+  readonly recordVersions: RecordVersionStore
+  /** How long prior versions are kept. */
+  readonly retention: VersionRetention
+  /** The environment's clock (milliseconds). */
+  readonly now: () => number
   readonly status: StatusStore
   readonly deployer: Deployer
   readonly locks = new PathLocks()
@@ -127,6 +144,8 @@ export class Environment {
   private manifestScan: { seq: number; promise: Promise<ServedManifest> } | null = null
   /** Watches on the served folders (serving process only), started with the first manifest. */
   private changes: TreeChanges | null = null
+  private pruning: Promise<EnvironmentPruneResult> | null = null
+  private pruneTimer: NodeJS.Timeout | null = null
 
   constructor(opts: EnvironmentOptions) {
     this.root = path.resolve(opts.projectDir)
@@ -144,6 +163,9 @@ export class Environment {
     this.store = new DirStore(this.root, { cacheFile: path.join(this.dataDir, 'scan-cache.json'), concurrency: opts.concurrency ?? 64 })
     this.tokens = new TokenStore(path.join(this.dataDir, 'tokens.json'))
     this.versions = new VersionStore(path.join(this.dataDir, 'versions'))
+    this.recordVersions = new RecordVersionStore(path.join(this.dataDir, 'record-versions'))
+    this.retention = checkRetention({ ...DEFAULT_VERSION_RETENTION, ...stripUndefined(opts.retention ?? {}) })
+    this.now = opts.now ?? Date.now
     this.status = new StatusStore(path.join(this.dataDir, 'status.json'))
     this.deployer = new Deployer({
       command: opts.deployCommand ?? config.deployCommand,
@@ -161,7 +183,40 @@ export class Environment {
     const store = spec.kind === 'sqlite' ? await openRecordStore({ kind: 'sqlite', path: spec.path, create: true }) : await openRecordStore({ kind: 'postgres', url: spec.url })
     const where = store.describe()
     const scrub = (m: string): string => this.scrub(m.split(where).join('database'))
-    this.records = new ServerRecords(store, spec.kind, new RecordVersionStore(path.join(this.dataDir, 'record-versions')), this.locks, this.status, this.tables, scrub)
+    this.records = new ServerRecords(store, spec.kind, this.recordVersions, this.locks, this.status, this.tables, scrub, this.now)
+  }
+
+  /**
+   * Removes the prior versions (of files and of records) past the retention; see
+   * VersionStore.prune. One prune at a time: a call while one runs gets that one's result.
+   */
+  pruneVersions(opts: { dryRun?: boolean } = {}): Promise<EnvironmentPruneResult> {
+    if (this.pruning && !opts.dryRun) return this.pruning
+    const run = (async (): Promise<EnvironmentPruneResult> => {
+      const now = this.now()
+      const files = await this.versions.prune(this.retention, now, opts)
+      const records = await this.recordVersions.prune(this.retention, now, opts)
+      return { retention: this.retention, files, records }
+    })()
+    if (opts.dryRun) return run
+    this.pruning = run
+    return run.finally(() => {
+      if (this.pruning === run) this.pruning = null
+    })
+  }
+
+  /**
+   * Prunes now and then every `intervalMs` while serving; `report` hears what each prune removed
+   * (or why it failed). Stopped by `close`.
+   */
+  startPruning(intervalMs: number, report: (result: EnvironmentPruneResult | Error) => void): void {
+    if (this.pruneTimer) return
+    const once = (): void => {
+      this.pruneVersions().then(report, (err: unknown) => report(err instanceof Error ? err : new Error(String(err))))
+    }
+    once()
+    this.pruneTimer = setInterval(once, intervalMs)
+    this.pruneTimer.unref()
   }
 
   /** The project's filter (defaults, extra extensions, `.syncdeskignore`), re-read when the ignore file changes. */
@@ -253,7 +308,7 @@ export class Environment {
       } finally {
         this.noteChange()
       }
-      if (kept() > 0) await this.versions.writeMeta(versionId, { at: new Date().toISOString(), by, op })
+      if (kept() > 0) await this.versions.writeMeta(versionId, { at: new Date(this.now()).toISOString(), by, op })
       const w = await Promise.all(writeResults.map((r, i) => this.outcome(r, (writes[i] as WriteRequest).expectedHash === null ? 201 : 200)))
       const d = await Promise.all(deleteResults.map((r) => this.outcome(r, 200)))
       const done = [...w, ...d].filter((o) => o.status < 300).length
@@ -309,6 +364,9 @@ export class Environment {
 
   /** Flushes status and caches, stops a running deployment. */
   async close(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer)
+    this.pruneTimer = null
+    await this.pruning?.catch(() => undefined)
     this.changes?.close()
     this.changes = null
     await this.deployer.stop()
@@ -317,6 +375,10 @@ export class Environment {
     await this.status.flush()
     await this.store.saveCache()
   }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 /** The manifest of a scan as served: sorted, serialized once, and its digest as the version. */

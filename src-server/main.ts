@@ -19,6 +19,7 @@ import { Environment, readServerConfig, SERVER_DATA_DIR } from './environment.js
 import { ApiError } from './http-errors.js'
 import { acquireServerLock } from './server-lock.js'
 import { parseScopes, TokenFileDamaged, TokenStore } from './tokens.js'
+import { DEFAULT_VERSION_RETENTION } from './versions.js'
 
 function projectDir(dir: string | undefined): string {
   if (!dir) throw new SyncDeskError('usage', 'Give the environment\'s project folder with --project-dir DIR.')
@@ -109,6 +110,8 @@ interface ServeFlags {
   deployTimeout?: number
   databaseUrl?: string
   quiet?: boolean
+  keepVersions?: number
+  keepVersionDays?: number
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -122,6 +125,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     deployCommand: flags.deployCommand,
     deployTimeoutSec: flags.deployTimeout,
     databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL,
+    retention: { keepPerItem: flags.keepVersions, keepDays: flags.keepVersionDays },
     log: flags.quiet ? false : undefined,
     // --quiet silences the request log, not what the operator must fix.
     warn: (line) => void process.stderr.write(line + '\n'),
@@ -180,6 +184,8 @@ program
   .option('--deploy-command <command>', 'shell command run by POST /v1/deploy (default: config.json "deployCommand")')
   .option('--deploy-timeout <seconds>', 'stop a deployment after this long (default 600)', intArg(1, 86_400))
   .option('--database-url <url>', 'the database: postgres://… or sqlite:PATH (default: $DATABASE_URL, else .syncdesk-server/database.sqlite, created when missing)')
+  .option('--keep-versions <n>', `prior versions always kept of each file and record (at least 1; default ${DEFAULT_VERSION_RETENTION.keepPerItem})`, intArg(1, 1_000_000))
+  .option('--keep-version-days <days>', `prior versions younger than this are always kept (default ${DEFAULT_VERSION_RETENTION.keepDays}); older ones past --keep-versions are pruned (at start, then hourly)`, intArg(0, 36_500))
   .option('--quiet', 'no request log')
   .action(serve)
 
@@ -232,6 +238,22 @@ program
     if (flags.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n')
     else if (list.length === 0) process.stdout.write('No kept versions.\n')
     else for (const v of list) process.stdout.write(`${displayText(v.id)}\t${displayName(v.path)}\t${v.size} B\t${displayText(v.op ?? '-')} by ${displayText(v.by ?? '-')} at ${displayText(v.at ?? '-')}\n`)
+  })
+
+program
+  .command('prune')
+  .description('remove prior versions past the retention now (the newest --keep-versions of each item and those younger than --keep-version-days stay)')
+  .option('--project-dir <dir>', 'the environment\'s project folder')
+  .option('--keep-versions <n>', `kept of each file and record, whatever their age (default ${DEFAULT_VERSION_RETENTION.keepPerItem})`, intArg(1, 1_000_000))
+  .option('--keep-version-days <days>', `younger than this are kept (default ${DEFAULT_VERSION_RETENTION.keepDays})`, intArg(0, 36_500))
+  .option('--dry-run', 'only say what would be removed')
+  .action(async (flags: { projectDir?: string; keepVersions?: number; keepVersionDays?: number; dryRun?: boolean }) => {
+    const root = projectDir(flags.projectDir)
+    checkConfig(root)
+    const env = new Environment({ projectDir: root, retention: { keepPerItem: flags.keepVersions, keepDays: flags.keepVersionDays } })
+    const r = await env.pruneVersions({ dryRun: flags.dryRun })
+    const verb = flags.dryRun ? 'Would remove' : 'Removed'
+    process.stdout.write(`${verb} ${r.files.removed} file version(s) and ${r.records.removed} record version(s), ${r.files.bytes + r.records.bytes} bytes (kept: the newest ${r.retention.keepPerItem} of each item, and everything of the last ${r.retention.keepDays} days).\n`)
   })
 
 program

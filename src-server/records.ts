@@ -26,7 +26,7 @@ import { ApiError } from './http-errors.js'
 import { sortableId } from './ids.js'
 import type { PathLocks } from './path-locks.js'
 import type { StatusStore } from './status-store.js'
-import { isVersionId } from './versions.js'
+import { checkRetention, isVersionId, type PruneResult, type VersionRetention } from './versions.js'
 import type { ApiRecordVersion } from '../src-shared/server-api.js'
 
 /** Table and column names the server accepts (plain SQL identifiers, at most 63 characters). */
@@ -125,20 +125,59 @@ export class RecordVersionStore {
     }
   }
 
-  /** Kept rows of one table (of one record when `key` is given), newest first. */
-  async list(table: string, key?: string, limit = 1000): Promise<RecordVersionEntry[]> {
+  /**
+   * Removes kept rows past the retention, as VersionStore.prune does for files: of each record
+   * (table and key), the rows beyond its newest `keepPerItem` that are also older than
+   * `keepDays`. A file left with no row is removed. (An undo of a push does not read these: the
+   * client keeps the rows it replaced in its own backup.)
+   */
+  async prune(retention: VersionRetention, now: number, opts: { dryRun?: boolean } = {}): Promise<PruneResult> {
+    checkRetention(retention)
+    const out: PruneResult = { removed: 0, bytes: 0, versions: 0 }
+    const cutoff = now - retention.keepDays * 86_400_000
+    const seen = new Map<string, number>()
+    for (const id of await this.ids()) {
+      const v = await this.read(id)
+      if (!v || !Array.isArray(v.rows)) continue
+      const made = Date.parse(v.at)
+      const old = !Number.isFinite(made) || made < cutoff
+      const rows: RecordVersionRow[] = []
+      for (const r of v.rows) {
+        const item = `${v.table}\u0000${r.key}`
+        const rank = seen.get(item) ?? 0
+        seen.set(item, rank + 1)
+        if (rank < retention.keepPerItem || !old) rows.push(r)
+        else {
+          out.removed++
+          out.bytes += Buffer.byteLength(JSON.stringify(r))
+        }
+      }
+      if (rows.length === v.rows.length) continue
+      if (rows.length === 0) out.versions++
+      if (!opts.dryRun) await this.write({ ...v, rows })
+    }
+    return out
+  }
+
+  /** The ids of the kept files, newest first. */
+  private async ids(): Promise<string[]> {
     let names: string[]
     try {
       names = await fsp.readdir(this.dir)
     } catch {
       return []
     }
-    const ids = names
+    return names
       .filter((n) => n.endsWith('.json'))
       .map((n) => n.slice(0, -'.json'.length))
       .filter(isVersionId)
       .sort()
       .reverse()
+  }
+
+  /** Kept rows of one table (of one record when `key` is given), newest first. */
+  async list(table: string, key?: string, limit = 1000): Promise<RecordVersionEntry[]> {
+    const ids = await this.ids()
     const out: RecordVersionEntry[] = []
     for (const id of ids) {
       if (out.length >= limit) break
@@ -173,6 +212,8 @@ export class ServerRecords {
     private readonly tables: readonly TableSpec[],
     /** Hides server paths and addresses in messages sent to clients. */
     private readonly scrub: (message: string) => string,
+    /** The clock the kept rows are dated by (milliseconds). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Every record of a table, in key order. Table problems become ApiErrors. */
@@ -202,7 +243,7 @@ export class ServerRecords {
     const lockNames = [...writes, ...deletes].map((x) => `\u0000records\u0000${spec.name}\u0000${x.key}`)
     return this.locks.run(lockNames, async () => {
       const id = sortableId()
-      const at = new Date().toISOString()
+      const at = new Date(this.now()).toISOString()
       const replacing = writes.some((w) => w.expectedHash !== null) || deletes.length > 0
       const before = replacing ? await this.rows(spec) : new Map<string, RecordEntry>()
       this.seen.set(spec.name, spec.key)

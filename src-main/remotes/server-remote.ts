@@ -404,7 +404,16 @@ export class ServerRemote implements Remote, RemoteWithTables {
 
   /** Every record of a table, by key. */
   async listRecords(table: TableSpec, opts: RemoteCallOptions = {}): Promise<Map<string, RecordEntry>> {
-    const body = await this.json<{ records: RecordEntry[] }>('GET', `${this.tablePath(table)}/records?keyColumn=${encodeURIComponent(table.key)}`, { signal: opts.signal })
+    const ans = await this.call('GET', `${this.tablePath(table)}/records?keyColumn=${encodeURIComponent(table.key)}`, { signal: opts.signal, accept: [404] })
+    if (ans.status === 404) {
+      const code = (safeJson(ans.body) as { error?: { code?: string } } | null)?.error?.code
+      // A missing table is `not-found`, as the local stores say it, so a run can offer to create it.
+      if (code === 'table-not-found') {
+        throw new SyncDeskError('not-found', `The database of ${this.envName} has no table "${table.name}".`, "A push can create it from the local table's definition; or create it there by hand, or stop syncing the table.", { env: this.envName, table: table.name, side: 'remote' })
+      }
+      throw new SyncDeskError('remote-error', `The environment "${this.envName}" at ${this.baseUrl} refused the request: ${errorMessage(ans) ?? 'HTTP 404'}`)
+    }
+    const body = parseJson<{ records: RecordEntry[] }>(ans, this)
     if (!Array.isArray(body.records)) throw this.protocolError('no records in the listing')
     const out = new Map<string, RecordEntry>()
     for (const r of body.records) out.set(r.key, { key: r.key, hash: r.hash, data: r.data })
