@@ -1,6 +1,7 @@
 /**
  * One conflict looked at closely: for a file, this computer's version and the environment's
- * side by side with the changed lines marked (@codemirror/merge, read-only); for a record, its
+ * side by side with the changed lines marked (@codemirror/merge, read-only), or either of them
+ * against the version at the last sync (what each side changed); for a record, its
  * fields (at the last sync, yours, the environment's), the differing ones marked with who
  * changed them, and what "Combine both" would keep when the sides changed different fields.
  *
@@ -9,22 +10,34 @@
 import { MergeView } from '@codemirror/merge'
 import { EditorState } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { ItemDetail, StatusRow } from '../../src-shared/views.js'
 import { nextStep } from '../lib/error-words.js'
 import { envTitle } from '../lib/words.js'
 import { selectDetails } from '../store/selectors.js'
 import { actions, useSyncStore } from '../store/sync-store.js'
+import { RadioGroup } from './radio-group.js'
 
 type FileDetail = Extract<ItemDetail, { kind: 'file' }>
 type RecordDetail = Extract<ItemDetail, { kind: 'record' }>
 
-/** The side-by-side diff of a text file (mine | the environment's). */
+/** Which two versions the diff puts side by side. */
+type Comparison = 'sides' | 'mine' | 'theirs'
+
+/** The side-by-side diff of a text file: mine | the environment's, or either against the version at the last sync. */
 function FileDiff({ detail, env }: { detail: FileDetail; env: string }) {
   const parent = useRef<HTMLDivElement>(null)
+  const [comparison, setComparison] = useState<Comparison>('sides')
   const where = envTitle(env)
   const name = displayName(detail.path)
+  const shown = detail.base === null ? 'sides' : comparison
+  const sides = {
+    base: { doc: detail.base ?? '', label: `${name} as it was at the last sync`, head: 'At the last sync', testId: 'diff-head-base' },
+    local: { doc: detail.local ?? '', label: `Your version of ${name}, on this computer`, head: `On this computer${detail.local === null ? ' · deleted here' : ''}`, testId: 'diff-head-local' },
+    remote: { doc: detail.remote ?? '', label: `${where}'s version of ${name}`, head: `In ${where}${detail.remote === null ? ` · deleted in ${where}` : ''}`, testId: 'diff-head-remote' },
+  }
+  const [a, b] = shown === 'sides' ? [sides.local, sides.remote] : shown === 'mine' ? [sides.base, sides.local] : [sides.base, sides.remote]
   useEffect(() => {
     if (!parent.current) return
     const side = (label: string) => [
@@ -35,25 +48,42 @@ function FileDiff({ detail, env }: { detail: FileDetail; env: string }) {
       EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
     ]
     const view = new MergeView({
-      a: { doc: detail.local ?? '', extensions: side(`Your version of ${name}, on this computer`) },
-      b: { doc: detail.remote ?? '', extensions: side(`${where}'s version of ${name}`) },
+      a: { doc: a.doc, extensions: side(a.label) },
+      b: { doc: b.doc, extensions: side(b.label) },
       parent: parent.current,
       highlightChanges: true,
       gutter: true,
       collapseUnchanged: { margin: 3, minSize: 8 },
     })
     return () => view.destroy()
-  }, [detail.local, detail.remote, name, where])
+  }, [a.doc, a.label, b.doc, b.label])
 
   return (
     <div className="diff" data-testid="file-diff">
+      {detail.base !== null ? (
+        <RadioGroup
+          className="segmented segmented-small diff-compare"
+          choiceClassName="segment"
+          label={`Which versions of ${name} to compare`}
+          choices={[
+            { value: 'sides' as const, content: `Yours and ${where}'s` },
+            { value: 'mine' as const, content: 'What you changed' },
+            { value: 'theirs' as const, content: `What ${where} changed` },
+          ]}
+          value={shown}
+          onChange={(c) => setComparison(c ?? 'sides')}
+        />
+      ) : (
+        <p className="fields-note" data-testid="no-base">
+          The version at the last sync isn't kept for this file (it is larger than the limit, or it has never been synced), so only the two versions can be compared.
+        </p>
+      )}
       <div className="diff-heads" aria-hidden="true">
-        <span className="diff-head" data-testid="diff-head-local">
-          On this computer{detail.local === null ? ' · deleted here' : ''}
+        <span className="diff-head" data-testid={a.testId}>
+          {a.head}
         </span>
-        <span className="diff-head" data-testid="diff-head-remote">
-          In {where}
-          {detail.remote === null ? ` · deleted in ${where}` : ''}
+        <span className="diff-head" data-testid={b.testId}>
+          {b.head}
         </span>
       </div>
       <div ref={parent} className="diff-body" />

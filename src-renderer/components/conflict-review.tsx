@@ -16,6 +16,7 @@ import { actions, useSyncStore } from '../store/sync-store.js'
 import { ConflictDetail } from './conflict-detail.js'
 import { EnvDot } from './env-dot.js'
 import { ItemName } from './pending-row.js'
+import { RadioGroup } from './radio-group.js'
 
 function choicesFor(row: StatusRow, env: string): { value: Resolution; label: string }[] {
   const out: { value: Resolution; label: string }[] = [
@@ -44,13 +45,15 @@ function ConflictRow({ row, env, choice, picked, open, onToggle }: { row: Status
             {open ? 'Hide the differences' : row.kind === 'file' ? 'Compare the two versions' : 'Compare the fields'}
           </button>
         </div>
-        <div className="choices" role="radiogroup" aria-label={`What to keep of ${name}`}>
-          {choicesFor(row, env).map((c) => (
-            <button key={c.value} type="button" role="radio" aria-checked={choice === c.value} className="choice" onClick={() => actions().choose(row.label, choice === c.value ? null : c.value)}>
-              {c.label}
-            </button>
-          ))}
-        </div>
+        <RadioGroup
+          className="choices"
+          choiceClassName="choice"
+          label={`What to keep of ${name}`}
+          choices={choicesFor(row, env).map((c) => ({ value: c.value, content: c.label }))}
+          value={choice}
+          toggles
+          onChange={(c) => actions().choose(row.label, c)}
+        />
         {choice ? (
           <button type="button" className="link-button conflict-undo" aria-label={`Undo the choice for ${name}`} onClick={() => actions().choose(row.label, null)}>
             Undo

@@ -17,6 +17,7 @@ import { envKey } from '../store/types.js'
 import { EnvDot } from './env-dot.js'
 import { FolderIcon, LockIcon, PlusIcon, ServerIcon } from './icons.js'
 import { TokenForm } from './token-form.js'
+import { RadioGroup } from './radio-group.js'
 
 /** The colours an environment can have (small accents: UI.md). */
 const COLOURS: { value: string | null; name: string }[] = [
@@ -40,14 +41,13 @@ function ErrorLine({ error }: { error: ErrorPayload | null }) {
 
 function ColourPicker({ value, onChange, label }: { value: string | null; onChange: (c: string | null) => void; label: string }) {
   return (
-    <div className="swatches" role="radiogroup" aria-label={label}>
-      {COLOURS.map((c) => {
-        const on = (value ?? null)?.toLowerCase() === (c.value ?? null)?.toLowerCase() || (value === null && c.value === null)
-        return (
-          <button key={c.name} type="button" role="radio" aria-checked={on} aria-label={c.name} title={c.name} className={c.value ? 'swatch' : 'swatch swatch-none'} style={c.value ? { background: c.value } : undefined} onClick={() => onChange(c.value)} />
-        )
-      })}
-    </div>
+    <RadioGroup
+      className="swatches"
+      label={label}
+      choices={COLOURS.map((c) => ({ value: c.value, ariaLabel: c.name, title: c.name, className: c.value ? 'swatch' : 'swatch swatch-none', style: c.value ? { background: c.value } : undefined }))}
+      value={value?.toLowerCase() ?? null}
+      onChange={(c) => onChange(c)}
+    />
   )
 }
 
@@ -229,13 +229,14 @@ function AddForm({ projectId }: { projectId: string }) {
       <h2 id={`${ids.name}-title`}>
         <PlusIcon /> Add an environment
       </h2>
-      <div className="segmented" role="radiogroup" aria-label="Kind of environment">
-        {(['server', 'folder'] as const).map((k) => (
-          <button key={k} type="button" role="radio" aria-checked={kind === k} className="segment" onClick={() => setKind(k)}>
-            {k === 'server' ? 'A server' : 'A folder'}
-          </button>
-        ))}
-      </div>
+      <RadioGroup
+        className="segmented"
+        choiceClassName="segment"
+        label="Kind of environment"
+        choices={(['server', 'folder'] as const).map((k) => ({ value: k, content: k === 'server' ? 'A server' : 'A folder' }))}
+        value={kind}
+        onChange={(k) => setKind(k ?? 'server')}
+      />
       <div className="form-grid">
         <div>
           <label htmlFor={ids.name} className="field-label">

@@ -10,6 +10,7 @@ import { categoryText, count } from '../lib/words.js'
 import type { ListState } from '../store/status-slice.js'
 import { actions } from '../store/sync-store.js'
 import { SearchIcon } from './icons.js'
+import { RadioGroup } from './radio-group.js'
 
 const KINDS: { value: 'file' | 'record' | null; label: string }[] = [
   { value: null, label: 'All' },
@@ -54,13 +55,14 @@ export function ListToolbar({ list, env }: { list: ListState; env: string }) {
           </option>
         ))}
       </select>
-      <div className="segmented" role="radiogroup" aria-label="Files or records">
-        {KINDS.map((k) => (
-          <button key={k.label} type="button" role="radio" aria-checked={list.filter.kind === k.value} className="segment" onClick={() => actions().setFilter({ kind: k.value })}>
-            {k.label}
-          </button>
-        ))}
-      </div>
+      <RadioGroup
+        className="segmented"
+        choiceClassName="segment"
+        label="Files or records"
+        choices={KINDS.map((k) => ({ value: k.value, content: k.label }))}
+        value={list.filter.kind}
+        onChange={(kind) => actions().setFilter({ kind })}
+      />
       <span className="list-total" aria-live="polite" data-testid="list-total" data-total={known ? total : ''}>
         {known ? count(total, noun) : 'Counting…'}
       </span>

@@ -4,6 +4,7 @@
 import { selectTheme } from '../store/selectors.js'
 import { actions, useSyncStore } from '../store/sync-store.js'
 import type { ThemeChoice } from '../store/ui-slice.js'
+import { RadioGroup } from './radio-group.js'
 
 const CHOICES: { value: ThemeChoice; label: string }[] = [
   { value: 'system', label: 'System' },
@@ -14,12 +15,13 @@ const CHOICES: { value: ThemeChoice; label: string }[] = [
 export function ThemeToggle() {
   const theme = useSyncStore(selectTheme)
   return (
-    <div className="segmented segmented-small" role="radiogroup" aria-label="Theme">
-      {CHOICES.map((c) => (
-        <button key={c.value} type="button" role="radio" aria-checked={theme === c.value} className="segment" onClick={() => actions().setTheme(c.value)}>
-          {c.label}
-        </button>
-      ))}
-    </div>
+    <RadioGroup
+      className="segmented segmented-small"
+      choiceClassName="segment"
+      label="Theme"
+      choices={CHOICES.map((c) => ({ value: c.value, content: c.label }))}
+      value={theme}
+      onChange={(c) => actions().setTheme(c ?? 'system')}
+    />
   )
 }
