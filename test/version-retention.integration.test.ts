@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DirStore } from '../src-main/engine/dir-store.js'
+import type { RecordResult } from '../src-main/engine/records/record-store.js'
 import { initProject } from '../src-main/engine/project.js'
 import { runDirection } from '../src-main/engine/sync-engine.js'
 import { undoRun } from '../src-main/engine/undo.js'
@@ -116,7 +117,8 @@ describe('pruning prior versions of files', () => {
       let hash: string | null = null
       for (let day = 0; day <= 5; day++) {
         at(day)
-        const [res] = (await records?.write(agents, [{ key: '1', data: { id: 1, name: `v${day}` }, expectedHash: hash }])) ?? []
+        const results: RecordResult[] = (await records?.write(agents, [{ key: '1', data: { id: 1, name: `v${day}` }, expectedHash: hash }])) ?? []
+        const res = results[0]
         expect(res?.ok).toBe(true)
         hash = res?.ok ? res.hash : null
       }

@@ -1,7 +1,12 @@
 /**
  * Local backups: every local overwrite or delete keeps the old content under
  * `.syncdesk/backups/<run>/files/`, with `run.json` saying what the run changed, so that
- * "undo last pull" (`syncdesk backups restore RUN`) can put it back.
+ * "undo last pull" (`syncdesk backups restore RUN`) can put it back. A push's `run.json` holds
+ * what it changed in the environment (the prior rows of records included): its undo reads it.
+ *
+ * Retention (`pruneBackups`): the newest runs and the young ones are kept, and never the
+ * latest run with each environment (the one `syncdesk undo` reaches first); the rest go.
+ * `listBackups` says how much space each backup takes, `backupsUsage` the total.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -113,6 +118,8 @@ export interface BackupSummary {
   overwritten: number
   deleted: number
   created: number
+  /** The space the backup takes on disk: its files and its record, in bytes. */
+  bytes: number
 }
 
 /** The record of one backup run, or null when there is none by that id. */
@@ -123,7 +130,7 @@ export function readBackupRecord(backupsDir: string, runId: string): BackupRecor
 
 /** The id of the newest backup run, if any. */
 export function latestBackupRun(backupsDir: string): string | undefined {
-  return listBackups(backupsDir)[0]?.runId
+  return summaries(backupsDir, false)[0]?.runId
 }
 
 function readRecord(dir: string): BackupRecord | null {
@@ -135,8 +142,21 @@ function readRecord(dir: string): BackupRecord | null {
   }
 }
 
-/** The runs that changed local files, newest first. */
+/** The runs that changed local files (or the environment), newest first, with the space each takes. */
 export function listBackups(backupsDir: string): BackupSummary[] {
+  return summaries(backupsDir, true)
+}
+
+/** The backups, newest first, and the space they take together (a file linked twice counted once). */
+export function backupsUsage(backupsDir: string): { runs: BackupSummary[]; totalBytes: number } {
+  const seen = new Set<string>()
+  const runs = summaries(backupsDir, false).map((b) => ({ ...b, bytes: treeBytes(path.join(backupsDir, b.runId), new Set()) }))
+  let totalBytes = 0
+  for (const b of runs) totalBytes += treeBytes(path.join(backupsDir, b.runId), seen)
+  return { runs, totalBytes }
+}
+
+function summaries(backupsDir: string, withSizes: boolean): BackupSummary[] {
   let names: string[]
   try {
     names = fs.readdirSync(backupsDir)
@@ -146,7 +166,7 @@ export function listBackups(backupsDir: string): BackupSummary[] {
   const out: BackupSummary[] = []
   for (const name of names) {
     const rec = readRecord(path.join(backupsDir, name))
-    if (!rec) continue
+    if (!rec || rec.runId !== name) continue
     const all: { before: unknown; after: string | null }[] = [...rec.changes, ...(rec.records ?? []), ...(rec.remote ?? []), ...(rec.remoteRecords ?? [])]
     out.push({
       runId: rec.runId,
@@ -156,10 +176,143 @@ export function listBackups(backupsDir: string): BackupSummary[] {
       overwritten: all.filter((c) => c.before !== null && c.after !== null).length,
       deleted: all.filter((c) => c.after === null).length,
       created: all.filter((c) => c.before === null).length,
+      bytes: withSizes ? treeBytes(path.join(backupsDir, name), new Set()) : 0,
     })
   }
   // Newest first by start time (milliseconds); the id breaks ties.
   return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId))
+}
+
+/** Bytes of the regular files under `dir` (symlinks not followed), each inode not in `seen` once. */
+function treeBytes(dir: string, seen: Set<string>): number {
+  let total = 0
+  const walk = (abs: string): void => {
+    let entries: fs.Dirent[]
+    try {
+      entries = fs.readdirSync(abs, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries) {
+      const p = path.join(abs, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.isFile()) {
+        try {
+          const st = fs.lstatSync(p)
+          const id = `${st.dev}:${st.ino}`
+          if (seen.has(id)) continue
+          seen.add(id)
+          total += st.size
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+    }
+  }
+  walk(dir)
+  return total
+}
+
+/** How long local backups are kept by `pruneBackups`. */
+export interface BackupRetention {
+  /** The newest runs always kept (default DEFAULT_BACKUP_RETENTION.keepRuns). */
+  keepRuns?: number
+  /** Runs younger than this many days are always kept (default DEFAULT_BACKUP_RETENTION.keepDays). */
+  keepDays?: number
+  /** Runs kept whatever their age and rank (say, one an open undo preview names). */
+  keep?: readonly string[]
+  /** The clock, in milliseconds (default Date.now()). */
+  now?: number
+  /** Only say what would be removed. */
+  dryRun?: boolean
+}
+
+/** The default retention of local backups: the newest 20 runs, and everything of the last 30 days. */
+export const DEFAULT_BACKUP_RETENTION = { keepRuns: 20, keepDays: 30 } as const
+
+/** A backup folder without a readable run.json is removed only once it is older than this (its run may still be going). */
+const UNFINISHED_MIN_AGE_MS = 86_400_000
+
+/** What `pruneBackups` removed (or, with `dryRun`, would remove). */
+export interface BackupPruneResult {
+  /** The runs removed, newest first (folders without a record are named by their folder). */
+  removed: string[]
+  /** The space they took, in bytes. */
+  bytes: number
+  /** How many runs are left. */
+  kept: number
+}
+
+/**
+ * Removes the local backups past the retention: a run goes only when it is beyond the newest
+ * `keepRuns`, older than `keepDays`, and not the latest run with its environment (whose undo,
+ * of a pull or of a push, is the first an operator reaches for; the latest run overall is
+ * always among them). A folder without a readable record (a run that is still going, or one
+ * that stopped before it wrote its record) is left until it is older than `keepDays` and a day.
+ * Call it with the project lock held (after a run), so no run writes its backup meanwhile.
+ */
+export function pruneBackups(backupsDir: string, opts: BackupRetention = {}): BackupPruneResult {
+  const keepRuns = opts.keepRuns ?? DEFAULT_BACKUP_RETENTION.keepRuns
+  const keepDays = opts.keepDays ?? DEFAULT_BACKUP_RETENTION.keepDays
+  if (!Number.isInteger(keepRuns) || keepRuns < 0) throw new RangeError('keepRuns must be a whole number from 0')
+  if (!Number.isFinite(keepDays) || keepDays < 0) throw new RangeError('keepDays must be a number of days from 0')
+  const now = opts.now ?? Date.now()
+  const cutoff = now - keepDays * 86_400_000
+  const keep = new Set(opts.keep ?? [])
+  const result: BackupPruneResult = { removed: [], bytes: 0, kept: 0 }
+  const runs = summaries(backupsDir, false)
+  const latestOfEnv = new Set<string>()
+  const envs = new Set<string>()
+  for (const r of runs) {
+    if (envs.has(r.env)) continue
+    envs.add(r.env)
+    latestOfEnv.add(r.runId)
+  }
+  const remove = (name: string): void => {
+    const dir = path.join(backupsDir, name)
+    result.bytes += treeBytes(dir, new Set())
+    result.removed.push(name)
+    if (!opts.dryRun) fs.rmSync(dir, { recursive: true, force: true })
+  }
+  runs.forEach((r, rank) => {
+    const started = Date.parse(r.startedAt)
+    const young = Number.isFinite(started) ? started >= cutoff : true
+    if (rank < keepRuns || young || latestOfEnv.has(r.runId) || keep.has(r.runId)) result.kept++
+    else remove(r.runId)
+  })
+  // Folders without a record: unfinished runs, or runs that stopped before writing one.
+  const recorded = new Set(runs.map((r) => r.runId))
+  let names: fs.Dirent[] = []
+  try {
+    names = fs.readdirSync(backupsDir, { withFileTypes: true })
+  } catch {
+    // No backups folder.
+  }
+  for (const e of names) {
+    if (!e.isDirectory() || recorded.has(e.name) || keep.has(e.name) || pathProblem(e.name)) continue
+    const changed = newestMtime(path.join(backupsDir, e.name))
+    if (changed < Math.min(cutoff, now - UNFINISHED_MIN_AGE_MS)) remove(e.name)
+    else result.kept++
+  }
+  return result
+}
+
+/** The newest modification time under `dir` (itself included). */
+function newestMtime(dir: string): number {
+  let newest = 0
+  const walk = (abs: string): void => {
+    let st: fs.Stats
+    try {
+      st = fs.lstatSync(abs)
+    } catch {
+      return
+    }
+    if (st.mtimeMs > newest) newest = st.mtimeMs
+    if (!st.isDirectory()) return
+    for (const name of fs.readdirSync(abs)) walk(path.join(abs, name))
+  }
+  walk(dir)
+  return newest
 }
 
 export interface RestoreResult {
@@ -183,7 +336,7 @@ export async function restoreBackup(
   opts: { dryRun?: boolean } = {},
 ): Promise<RestoreResult> {
   const dry = !!opts.dryRun
-  const id = runId === 'latest' ? listBackups(backupsDir)[0]?.runId : runId
+  const id = runId === 'latest' ? latestBackupRun(backupsDir) : runId
   if (!id || pathProblem(id) || id.includes('/')) throw new SyncDeskError('not-found', runId === 'latest' ? 'There are no backups yet.' : `No backup run named "${runId}".`, undefined, { backupRun: runId })
   const dir = path.join(backupsDir, id)
   const rec = readRecord(dir)
