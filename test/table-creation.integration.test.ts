@@ -24,6 +24,7 @@ import { SERVER_DATA_DIR } from '../src-server/environment.js'
 import { rawRequest, startTestServer, type TestServer } from '../src-server/testing.js'
 import { cleanupTemps, tempDir } from './helpers.js'
 import { createTestDatabase, postgresUnavailable } from './support/postgres.js'
+import { startServerProcess } from './support/server-process.js'
 
 const pgMissing = postgresUnavailable()
 const servers: TestServer[] = []
@@ -191,6 +192,20 @@ describe('a server started on an empty folder, no --database-url', () => {
       }
     } finally {
       await remote.close()
+    }
+  })
+})
+
+describe('syncdesk-server on an empty folder (the real binary)', () => {
+  it('creates its embedded database at start and says so', async () => {
+    const dir = path.join(tempDir('syncdesk-tables-bin-'), 'env')
+    fs.mkdirSync(dir)
+    const proc = await startServerProcess(dir)
+    try {
+      expect(fs.existsSync(path.join(dir, SERVER_DATA_DIR, 'database.sqlite'))).toBe(true)
+      await expect.poll(() => proc.stderr()).toMatch(/database: SQLite .*\.syncdesk-server\/database\.sqlite/)
+    } finally {
+      await proc.stop()
     }
   })
 })
