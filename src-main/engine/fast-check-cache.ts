@@ -10,6 +10,21 @@
 import fs from 'node:fs'
 import { writeFileAtomic } from './atomic.js'
 
+/**
+ * The racy-git rule's window: a file whose mtime is this close to the moment it was hashed (or
+ * later) may have changed again within its file system's timestamp granularity without its
+ * size, mtime or inode showing it, so its hash is not trusted and it is hashed again at the
+ * next look. dir-store.ts applies it to every scan (its RACY_MS has this value); the host's
+ * resident index applies it at every status it answers (live-project.ts).
+ */
+export const RACY_WINDOW_MS = 2000
+
+/** Whether a file with this mtime, hashed at `hashedAtMs`, must be hashed again (the racy-git rule). */
+export function isRacy(mtimeMs: number, hashedAtMs: number, racyMs: number = RACY_WINDOW_MS): boolean {
+  // Written as "not safely older", so that a broken number (NaN) counts as racy.
+  return !(hashedAtMs - mtimeMs > racyMs)
+}
+
 /** A cached row: [size, mtimeMs, ino, hash, hashedAtMs]. */
 export type CacheRow = [number, number, number, string, number]
 
@@ -65,13 +80,13 @@ export class FastCheckCache {
   hashIfUnchanged(path: string, size: number, mtimeMs: number, ino: number, racyMs: number): string | undefined {
     const c = this.changed.get(path)
     if (c !== undefined) {
-      return c && c[0] === size && c[1] === mtimeMs && c[2] === ino && c[4] - mtimeMs > racyMs ? c[3] : undefined
+      return c && c[0] === size && c[1] === mtimeMs && c[2] === ino && !isRacy(mtimeMs, c[4], racyMs) ? c[3] : undefined
     }
     const i = this.index.get(path)
     if (i === undefined || !this.alive[i]) return undefined
     const n = this.numbers
     const o = i * FIELDS
-    return n[o] === size && n[o + 1] === mtimeMs && n[o + 2] === ino && (n[o + 3] as number) - mtimeMs > racyMs ? this.hashes[i] : undefined
+    return n[o] === size && n[o + 1] === mtimeMs && n[o + 2] === ino && !isRacy(mtimeMs, n[o + 3] as number, racyMs) ? this.hashes[i] : undefined
   }
 
   set(path: string, row: CacheRow): void {

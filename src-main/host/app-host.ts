@@ -7,6 +7,7 @@
  * runs, and answers as data: a value, or an error as a code with details. A bad payload gets
  * an error, never a crash. Both transports (Electron IPC, WebSocket) call only `dispatch`.
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { itemLabel, type StatusEntry } from '../../src-shared/sync-types.js'
 import type { ErrorPayload } from '../../src-shared/errors.js'
@@ -26,8 +27,10 @@ import { DEMO_ENV, createDemo } from './demo.js'
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js'
 import type { HostEventListener, HostPort } from './host-api.js'
 import { HostStore } from './host-store.js'
-import { LiveProject } from './live-project.js'
+import { LiveProject, filterKey, type LiveOptions } from './live-project.js'
 import { SessionCredentials } from './session-credentials.js'
+import type { HostAnswer, RefusalCode, StatusRequest } from './status-protocol.js'
+import { listenStatusSocket, type StatusSocket } from './status-socket.js'
 import { SyncHost } from './sync-host.js'
 import { deploymentView, planPreview, runSummary, statusCounts, statusPage } from './view-models.js'
 
@@ -46,6 +49,13 @@ export interface AppHostOptions {
   live?: boolean
   /** Serve the demo's environment with an embedded environment server (default: yes). */
   embeddedDemoServer?: boolean
+  /**
+   * Answer `syncdesk status` (and the MCP server) for each live project from its index, over a
+   * local socket in the project's `.syncdesk/` (default: yes, when live).
+   */
+  statusSocket?: boolean
+  /** How live projects keep time and watch (tests pass a fake clock and inject faults). */
+  liveOptions?: LiveOptions
 }
 
 type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => Promise<Responses[K]> }
@@ -68,6 +78,11 @@ export class AppHost implements HostPort {
   private readonly lives = new Map<string, LiveProject>()
   private readonly embedded = new Map<string, EmbeddedServer>()
   private readonly refreshing = new Map<string, { again: boolean; running: Promise<void> | null }>()
+  private readonly sockets = new Map<string, StatusSocket>()
+  private readonly restarting = new Map<string, Promise<void>>()
+  /** The last answer to each kind of status request, and the stamp of what it was made from. */
+  private readonly answers = new Map<string, { stamp: string; answer: HostAnswer }>()
+  private disposed = false
 
   constructor(private readonly opts: AppHostOptions) {
     this.credentials = new SessionCredentials(opts.credentials)
@@ -118,6 +133,10 @@ export class AppHost implements HostPort {
 
   /** Releases plans and everything the host holds open. */
   async dispose(): Promise<void> {
+    this.disposed = true
+    // First the sockets: a status asked from now on is worked out by the one who asks.
+    for (const socket of this.sockets.values()) await socket.dispose()
+    this.sockets.clear()
     this.listeners.clear()
     for (const live of this.lives.values()) await live.dispose()
     this.lives.clear()
@@ -145,10 +164,72 @@ export class AppHost implements HostPort {
         this.emit('environment:reachability', { projectId: id, env, reachable, error: payload })
       },
       onWatcherError: (message) => this.emit('watcher:error', { projectId: id, message }),
-    }, this.store.settings.pollIntervalSec * 1000)
+      onFilterChanged: () => void this.restartLiveOnce(id).catch(() => undefined),
+    }, this.store.settings.pollIntervalSec * 1000, this.opts.liveOptions)
     this.lives.set(id, live)
     live.setPaused(this.store.settings.pauseWatching)
     await live.start()
+    if (this.opts.statusSocket !== false) await this.openStatusSocket(project)
+  }
+
+  /** Starts a project's live parts again, once however many ask at the same time. */
+  private restartLiveOnce(projectId: string): Promise<void> {
+    let running = this.restarting.get(projectId)
+    if (!running) {
+      running = this.restartLive(projectId).finally(() => this.restarting.delete(projectId))
+      this.restarting.set(projectId, running)
+    }
+    return running
+  }
+
+  /**
+   * Listens for status requests of a live project (once per project). Without a socket (one
+   * cannot be made safely, another host serves the project) the CLI scans as it always did.
+   */
+  private async openStatusSocket(project: Project): Promise<void> {
+    const id = project.config.projectId
+    if (this.sockets.has(id) || this.disposed) return
+    try {
+      const socket = await listenStatusSocket({ project, answer: (req) => this.residentStatus(id, req) })
+      if (!socket) return
+      if (this.disposed || this.sockets.has(id)) await socket.dispose()
+      else this.sockets.set(id, socket)
+    } catch {
+      // No socket: nothing is lost but the speed of the CLI's status.
+    }
+  }
+
+  /**
+   * A status asked through the socket: the one a new look would give (the live index made exact
+   * first, the environment asked again), with the options the asker gave and no others.
+   */
+  private async residentStatus(projectId: string, req: StatusRequest): Promise<HostAnswer> {
+    const refused = (code: RefusalCode, message: string): HostAnswer => ({ type: 'refused', code, message })
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const live = this.lives.get(projectId)
+      if (!live || this.disposed) return refused('unavailable', 'This project is not live in this host.')
+      if (live.isPaused) return refused('unavailable', 'Watching is paused in this host.')
+      const project = this.projectById(projectId)
+      if (!project.config.environments[req.env]) return refused('unavailable', `This host does not know the environment ${req.env}.`)
+      const known = await live.settledKnown(req.env, filterKey(project.filter()))
+      if (!known) {
+        // What is synced changed (.syncdeskignore, extensions): the index is made again first.
+        await this.restartLiveOnce(projectId)
+        continue
+      }
+      // Nothing changed since the last answer (both sides, the sync state, the config): it stands.
+      // Records are read anew each time, and a server's own news too.
+      const cacheable = !(req.scope !== 'files' && project.config.database) && !(req.withInfo && project.config.environments[req.env]?.kind === 'server')
+      const stamp = cacheable ? `${live.stamp(req.env)}|${fileStamp(project.baselineFile(req.env))}|${JSON.stringify(project.config)}` : null
+      const key = `${projectId}\u0000${req.env}\u0000${req.scope}\u0000${req.withInfo}`
+      const kept = this.answers.get(key)
+      if (stamp !== null && kept?.stamp === stamp) return kept.answer
+      const { report, info } = await this.core.status(project, req.env, { scope: req.scope, withInfo: req.withInfo, known })
+      const answer: HostAnswer = { type: 'status', report, info }
+      if (stamp !== null) this.answers.set(key, { stamp, answer })
+      return answer
+    }
+    return refused('unavailable', 'This project\'s live parts are starting again.')
   }
 
   /** Starts a project's live parts again (its environments changed). */
@@ -553,6 +634,16 @@ export function errorPayload(err: unknown): ErrorPayload {
   const errno = err as NodeJS.ErrnoException
   if (typeof errno?.code === 'string' && /^E[A-Z]+$/.test(errno.code)) return { code: 'io', message: `${describeError(err)}${errno.path ? ` (${errno.path})` : ''}`, details: { errno: errno.code } }
   return { code: 'internal', message: `Something went wrong in SyncDesk: ${describeError(err)}` }
+}
+
+/** A file's identity as saved (each save of a sync state is a new file): inode, size, mtime. */
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file)
+    return `${st.ino}:${st.size}:${st.mtimeMs}`
+  } catch {
+    return 'none'
+  }
 }
 
 function emptySummary(projectId: string, env: string, now: Date): StatusSummary {

@@ -1,12 +1,13 @@
 /**
  * Wiring, done once per entry point: the app host with the real keychain (keytar), for the
- * desktop app and `syncdesk serve`.
+ * desktop app and `syncdesk serve`, and the CLI's host.
  */
 import os from 'node:os'
 import path from 'node:path'
 import { KeytarCredentialStore } from '../secrets/keytar-store.js'
 import { AppHost } from './app-host.js'
-import { SyncHost } from './sync-host.js'
+import { ResidentSyncHost } from './resident-host.js'
+import type { SyncHost } from './sync-host.js'
 
 /** Where the host keeps what it remembers when the face does not say (`~/.config/syncdesk`). */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -15,9 +16,12 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'syncdesk')
 }
 
-/** The operations layer for one CLI or MCP process, with the OS keychain. */
+/**
+ * The operations layer for one CLI or MCP process, with the OS keychain. Its status asks the
+ * host that keeps the project live first, when one runs (resident-host.ts).
+ */
 export function createCliHost(): SyncHost {
-  return new SyncHost({ credentials: new KeytarCredentialStore() })
+  return new ResidentSyncHost({ credentials: new KeytarCredentialStore() })
 }
 
 /** Builds the app host with the OS keychain. */

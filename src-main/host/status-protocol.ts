@@ -1,0 +1,197 @@
+/**
+ * The resident status protocol: how `syncdesk status` (and the MCP server) ask a running host
+ * (the desktop app, `syncdesk serve`) for a project's status instead of scanning it again.
+ *
+ * The host listens on a local socket in the project's own state folder (`.syncdesk/host.sock`,
+ * owner-only), or on Windows on a named pipe whose name is derived from the project's path. A
+ * conversation is one request and at most two answers, each one line of JSON with a version
+ * field: the host says `accepted` at once (so a client can tell a live host from a wedged one
+ * within a short time), then `status` with the report, or `refused` with why. Nothing is
+ * authenticated beyond the file system's permissions; a host refuses a request for any project
+ * but its own. Every message is checked against the schemas below on arrival, on both sides:
+ * a malformed request gets a refusal (the host goes on), a malformed answer makes the client
+ * scan as it would without a host.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import * as z from 'zod/mini'
+import type { EnvironmentInfo } from '../engine/remote.js'
+import type { StatusReport } from '../engine/sync-engine.js'
+
+/** The protocol's version: a host answers only requests of its own version. */
+export const STATUS_PROTOCOL_VERSION = 1
+
+/** A request is at most this long (it names a project and an environment). */
+export const MAX_REQUEST_BYTES = 16 * 1024
+
+/** The socket's name in the state folder. */
+export const SOCKET_NAME = 'host.sock'
+
+/**
+ * The longest Unix socket path used as is. The kernel's limit is 108 bytes on Linux and 104 on
+ * macOS (with the terminating NUL); a longer one goes to a private folder of the user's instead.
+ */
+const MAX_SOCKET_PATH_BYTES = 100
+
+const envName = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/))
+
+/** What a client asks: the status of one environment of one project, as `SyncHost.status` takes it. */
+export const statusRequestSchema = z.strictObject({
+  v: z.literal(STATUS_PROTOCOL_VERSION),
+  type: z.literal('status'),
+  /** The project's folder, resolved through links (the host compares it with its own). */
+  projectDir: z.string().check(z.minLength(1), z.maxLength(4096)),
+  projectId: z.string().check(z.minLength(1), z.maxLength(200)),
+  env: envName,
+  scope: z.enum(['files', 'records', 'all']),
+  withInfo: z.boolean(),
+})
+
+export type StatusRequest = z.infer<typeof statusRequestSchema>
+
+/** Only the version, to tell a request of another version from a malformed one. */
+export const versionOnlySchema = z.looseObject({ v: z.number() })
+
+const side = z.enum(['added', 'modified', 'deleted', 'unchanged'])
+const maybeHash = z.nullable(z.string())
+const maybeNumber = z.nullable(z.number())
+const recordData = z.record(z.string(), z.unknown())
+
+const fileEntry = z.looseObject({
+  kind: z.literal('file'),
+  path: z.string(),
+  local: side,
+  remote: side,
+  localHash: maybeHash,
+  remoteHash: maybeHash,
+  baseHash: maybeHash,
+  localSize: maybeNumber,
+  remoteSize: maybeNumber,
+  localMtimeMs: maybeNumber,
+  remoteMtimeMs: maybeNumber,
+  mergeable: z.optional(z.boolean()),
+  mergedText: z.optional(z.string()),
+})
+
+const recordEntry = z.looseObject({
+  kind: z.literal('record'),
+  table: z.string(),
+  key: z.string(),
+  local: side,
+  remote: side,
+  localHash: maybeHash,
+  remoteHash: maybeHash,
+  baseHash: maybeHash,
+  fields: z.array(z.string()),
+  mergeable: z.optional(z.boolean()),
+  localData: z.optional(z.nullable(recordData)),
+  remoteData: z.optional(z.nullable(recordData)),
+  baseData: z.optional(z.nullable(recordData)),
+  mergedData: z.optional(recordData),
+})
+
+const entries = z.array(z.discriminatedUnion('kind', [fileEntry, recordEntry]))
+const counts = z.looseObject({ local: z.number(), remote: z.number(), baseline: z.number() })
+
+/** A StatusReport as the engine makes it (see sync-engine.ts). */
+const reportSchema = z.looseObject({
+  env: z.string(),
+  remote: z.string(),
+  scope: z.enum(['files', 'records', 'all']),
+  status: z.looseObject({ remote_to_local: entries, local_to_remote: entries, conflicts: entries, in_sync: entries }),
+  skipped: z.array(z.looseObject({ side: z.enum(['local', 'remote']), path: z.string(), reason: z.string() })),
+  warnings: z.array(z.string()),
+  baselineExisted: z.boolean(),
+  lastSyncAt: z.nullable(z.string()),
+  counts,
+  recordCounts: counts,
+})
+
+const when = z.nullable(z.looseObject({ at: z.string(), by: z.string() }))
+const maybeText = z.optional(z.nullable(z.string()))
+const infoSchema = z.nullable(
+  z.looseObject({
+    lastPush: z.optional(when),
+    lastPull: z.optional(when),
+    deployment: z.optional(
+      z.nullable(
+        z.looseObject({
+          id: z.string(),
+          state: z.enum(['queued', 'running', 'succeeded', 'failed']),
+          queuedAt: maybeText,
+          startedAt: maybeText,
+          finishedAt: maybeText,
+          exitCode: z.optional(z.nullable(z.number())),
+          logTail: z.string(),
+        }),
+      ),
+    ),
+  }),
+)
+
+/** The host's first answer: it serves this project and is working on the request. */
+export const acceptedSchema = z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('accepted') })
+
+/** The host's last answer: the status, or why it does not give one. */
+export const answerSchema = z.discriminatedUnion('type', [
+  z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('status'), report: reportSchema, info: infoSchema }),
+  z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('refused'), code: z.string(), message: z.string() }),
+])
+
+/** What the host answers last, as data. */
+export type HostAnswer = { type: 'status'; report: StatusReport; info: EnvironmentInfo | null } | { type: 'refused'; code: string; message: string }
+
+/** Why a host refuses: not its project, not its version, too many at once, not live, or a failure. */
+export type RefusalCode = 'invalid-request' | 'version' | 'wrong-project' | 'busy' | 'unavailable' | 'failed'
+
+/** One message as it goes on the wire: JSON, then a newline. */
+export function encodeMessage(message: Record<string, unknown>): string {
+  return `${JSON.stringify({ v: STATUS_PROTOCOL_VERSION, ...message })}\n`
+}
+
+/** Where a project's host listens, and the folder that holds it (null for a named pipe). */
+export interface SocketLocation {
+  path: string
+  /** The folder the socket is in: the project's state folder, or a private folder of the user's. */
+  dir: string | null
+  /** The socket is in the project's state folder (not in the fallback folder). */
+  inStateDir: boolean
+}
+
+/**
+ * Where the host of the project at `realDir` (its folder resolved through links) listens.
+ *
+ * Unix: `.syncdesk/host.sock`; when that path is too long for a socket, a file named after a
+ * hash of the folder in a private folder of the user's (`$XDG_RUNTIME_DIR/syncdesk`, else
+ * `<tmp>/syncdesk-<uid>`). Windows: a named pipe named after that hash.
+ */
+export function socketLocation(realDir: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): SocketLocation {
+  const digest = crypto.createHash('sha256').update(platform === 'win32' ? realDir.toLowerCase() : realDir).digest('hex').slice(0, 32)
+  if (platform === 'win32') return { path: `\\\\.\\pipe\\syncdesk-${digest}`, dir: null, inStateDir: false }
+  const inState = path.join(realDir, '.syncdesk', SOCKET_NAME)
+  if (Buffer.byteLength(inState) <= MAX_SOCKET_PATH_BYTES) return { path: inState, dir: path.dirname(inState), inStateDir: true }
+  const uid = process.getuid?.() ?? 0
+  const base = env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) ? path.join(env.XDG_RUNTIME_DIR, 'syncdesk') : path.join(os.tmpdir(), `syncdesk-${uid}`)
+  return { path: path.join(base, `${digest}.sock`), dir: base, inStateDir: false }
+}
+
+/**
+ * Why a folder may not hold a socket of ours: it is a link, not a folder, another user's, or
+ * (for the fallback folder, which may sit in a shared /tmp) open to others. Null when it is fine.
+ */
+export function socketDirProblem(dir: string, opts: { privateOnly: boolean }): string | null {
+  let st: fs.Stats
+  try {
+    st = fs.lstatSync(dir)
+  } catch (err) {
+    return `it cannot be checked (${(err as NodeJS.ErrnoException).code ?? String(err)})`
+  }
+  if (st.isSymbolicLink()) return 'it is a symbolic link'
+  if (!st.isDirectory()) return 'it is not a folder'
+  const uid = process.getuid?.()
+  if (uid !== undefined && st.uid !== uid) return `it belongs to another user (uid ${st.uid})`
+  if (opts.privateOnly && (st.mode & 0o077) !== 0) return 'others may open it'
+  return null
+}
