@@ -88,7 +88,7 @@ async function allSame(project: string, env: NodeJS.ProcessEnv = {}): Promise<Re
   let json = ''
   for (const form of FORMS) {
     const out = await same(project, form, env)
-    if (form.includes('json') && !json) json = out
+    if ((form as readonly string[]).includes('json') && !json) json = out
   }
   return JSON.parse(json) as Record<string, unknown[]>
 }
