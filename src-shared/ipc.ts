@@ -88,6 +88,8 @@ export const requestSchemas = {
     /** The environment's name as the operator typed it, when the preview asked for it. */
     confirmName: z.optional(z.string().check(z.maxLength(200))),
     allowMassDelete: z.optional(z.boolean()),
+    /** Files to write to a protected environment although the checks found problems in them (the preview's checks.items). */
+    allowProblems: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.maxLength(100_000))),
     deploy: z.optional(z.boolean()),
   }),
   'run:cancel': z.strictObject({ planId: id() }),

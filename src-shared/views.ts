@@ -143,6 +143,55 @@ export interface PlanItem {
   bytes: number
 }
 
+/**
+ * One problem the checks found in a file about to be written to an environment: where it is
+ * and what is wrong, in plain words. Never the secret itself, nor the text around it.
+ */
+export interface FileProblem {
+  /** The file (its path in the project). */
+  path: string
+  /** Where, 1-based; null when the problem is about the whole file. */
+  line: number | null
+  column: number | null
+  /** The rule that found it: `yaml`, `json`, `check`, or a secret rule's id (`@secretlint/secretlint-rule-aws`). */
+  rule: string
+  /** A syntax error, something that looks like a secret, or a file that could not be checked reliably. */
+  kind: 'syntax' | 'secret' | 'check'
+  /** What is wrong, in plain words. */
+  message: string
+}
+
+/** A file about to be written that the checks left out, and why (larger than the limit, not text). */
+export interface UncheckedFile {
+  path: string
+  reason: string
+}
+
+/** One item of a plan with problems, and its problems. */
+export interface ProblemItem {
+  label: string
+  problems: FileProblem[]
+}
+
+/**
+ * The checks of the files a plan writes to the environment (YAML and JSON syntax, secrets),
+ * computed once by the host when it plans.
+ */
+export interface PlanChecks {
+  /** The items with problems, in path order (all of them up to the preview's item limit). */
+  items: ProblemItem[]
+  itemsTotal: number
+  problemsTotal: number
+  /** Files that were not checked, and why (the first ones). */
+  unchecked: UncheckedFile[]
+  uncheckedTotal: number
+  /**
+   * The environment is protected: an item with problems is not written unless the operator
+   * names it (`allowProblems` of run:apply). Otherwise the problems are warnings.
+   */
+  refuses: boolean
+}
+
 /** A plan's preview: what will be uploaded, downloaded, replaced and deleted; what needs confirming. */
 export interface PlanPreview {
   planId: string
@@ -160,6 +209,8 @@ export interface PlanPreview {
   guard: string | null
   /** The environment's name must be typed to apply (protected, or replacing its changes). */
   confirmName: string | null
+  /** What the checks found in the files this plan writes to the environment (the host always sets it; optional for previews made by hand, as in tests). */
+  checks?: PlanChecks
   /** Nothing to do. */
   empty: boolean
   createdAt: string

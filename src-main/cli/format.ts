@@ -107,8 +107,13 @@ export function formatRun(r: RunReport): string {
     lines.push(`Dry run of ${r.direction} with ${env}: nothing was changed.`)
     if (r.plan.actions.length === 0) lines.push('Nothing to transfer.')
     const width = 10 + env.length
-    for (const a of r.plan.actions) lines.push(`  would ${opWords(a.op, env).padEnd(width)}  ${displayName(actionLabel(a))}${a.why === 'merge' ? ' (field-level merge)' : ''}`)
+    const heldBack = new Set(r.refused)
+    for (const a of r.plan.actions) {
+      const held = a.op === 'write-remote' && heldBack.has(actionLabel(a))
+      lines.push(`  ${held ? 'would NOT' : 'would'} ${opWords(a.op, env).padEnd(width)}  ${displayName(actionLabel(a))}${a.why === 'merge' ? ' (field-level merge)' : ''}${held ? ' (problems found, see below)' : ''}`)
+    }
     if (r.plan.baselineUpdates.length) lines.push(`  would record ${r.plan.baselineUpdates.length} items as in sync (already equal on both sides)`)
+    for (const l of formatChecks(r)) lines.push(l)
   } else {
     const res = r.result
     const done = res?.done ?? []
@@ -126,7 +131,9 @@ export function formatRun(r: RunReport): string {
     else if (r.backupRunId) lines.push(`To undo this run's local changes: syncdesk backups restore ${r.backupRunId}`)
     if (res?.cancelled) lines.push(`Cancelled: ${t.items - done.length - res.problems.length} items were not started; what was done is recorded.`)
     if (r.replanned.length) lines.push(`${r.replanned.length} item(s) changed while the run went and were planned again from a fresh look: ${r.replanned.slice(0, 10).map(displayName).join(', ')}${r.replanned.length > 10 ? ', …' : ''}`)
-    const problems = res?.problems ?? []
+    for (const l of formatChecks(r)) lines.push(l)
+    const heldBack = new Set(r.refused)
+    const problems = (res?.problems ?? []).filter((p) => !(p.reason === 'refused' && heldBack.has(p.path)))
     for (const p of problems.slice(0, 20)) lines.push(`  ${p.reason === 'stale' ? 'left alone (changed meanwhile)' : 'failed'}: ${displayText(p.message)}`)
     if (problems.length > 20) lines.push(`  … and ${problems.length - 20} more (--format json lists them all)`)
   }
@@ -145,6 +152,45 @@ export function formatRun(r: RunReport): string {
   for (const e of r.errors) lines.push(`Error: ${displayText(e)}`)
   if (r.errors.length) lines.push('Every file already transferred is whole and the next run recognises it; fix the problem (free some space?) and run again.')
   return lines.join('\n')
+}
+
+/** The most problems listed in a run's summary (--format json lists them all). */
+const MAX_PROBLEM_LINES = 50
+
+/** A rule as `checks.off` names it: `yaml`, `json`, or a secret rule's short name (`aws`). */
+function ruleName(rule: string): string {
+  return rule.replace(/^@secretlint\/secretlint-rule-/, '')
+}
+
+/**
+ * What the checks found in the files a run writes to the environment (`file:line:column  what
+ * is wrong  [rule]`), what a protected environment holds back, and the files not checked.
+ */
+export function formatChecks(r: RunReport): string[] {
+  const { problems, unchecked, refuses } = r.plan.checks
+  const lines: string[] = []
+  const env = displayName(r.env)
+  if (problems.length) {
+    const files = new Set(problems.map((p) => p.path)).size
+    lines.push('')
+    lines.push(`Checks found ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'} to be written to ${env}:`)
+    for (const p of problems.slice(0, MAX_PROBLEM_LINES)) {
+      const where = p.line !== null ? `${displayName(p.path)}:${p.line}:${p.column ?? 1}` : displayName(p.path)
+      lines.push(`  ${where}  ${displayText(p.message)}  [${displayName(ruleName(p.rule))}]`)
+    }
+    if (problems.length > MAX_PROBLEM_LINES) lines.push(`  … and ${problems.length - MAX_PROBLEM_LINES} more (--format json lists them all)`)
+    const held = r.refused
+    const verb = r.dryRun ? 'would not be' : 'was not'
+    if (refuses && held.length) {
+      lines.push(`${env} is protected, so ${held.length === 1 ? `this file ${verb}` : `these ${held.length} files ${r.dryRun ? 'would not be' : 'were not'}`} pushed: ${held.slice(0, 10).map(displayName).join(', ')}${held.length > 10 ? ', …' : ''}`)
+      lines.push(`Fix ${held.length === 1 ? 'it' : 'them'}, or push ${held.length === 1 ? 'it' : 'them'} anyway with --allow-problems ${held.length === 1 ? displayName(held[0] as string) : 'FILE…'}.`)
+    } else if (refuses) lines.push(`${env} is protected; the files with problems ${r.dryRun ? 'would be' : 'were'} pushed because --allow-problems names them.`)
+    else lines.push(`${env} is not protected, so ${r.dryRun ? 'they would be pushed all the same' : 'they were pushed all the same'}; mark it protected (syncdesk env edit ${env} --protected) to hold such files back.`)
+  }
+  if (unchecked.length) {
+    lines.push(`Not checked: ${unchecked.slice(0, 10).map((u) => `${displayName(u.path)} (${displayText(u.reason)})`).join('; ')}${unchecked.length > 10 ? `; and ${unchecked.length - 10} more` : ''}`)
+  }
+  return lines
 }
 
 /** A one-line progress bar for a terminal, redrawn at most ten times a second. */

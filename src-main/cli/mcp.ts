@@ -4,7 +4,9 @@
  * The tool names are the ones our users' assistants already know (sync_status, sync_files,
  * sync_database, sync_all, sync_project_to_local, sync_local_to_remote). Each is a thin call
  * into the same engine as the CLI. A tool never resolves a conflict on its own: conflicts
- * are reported, and only the items named in `overwrite_conflicts` are overwritten.
+ * are reported, and only the items named in `overwrite_conflicts` are overwritten. Files the
+ * checks found problems in (syntax, secrets) are held back from a protected environment unless
+ * named in `allow_problems`, and listed in `checks` (positions and plain words, never a secret).
  *
  * A tool's text is read by an assistant and often shown to a person, and names in it may come
  * from a hostile environment: the summary and errors are escaped as the CLI escapes them, and
@@ -63,6 +65,10 @@ const runArgs = {
     .array(z.string().min(1))
     .optional()
     .describe('Conflicting items to merge: a text file whose two sides changed different lines, or a record whose sides changed different fields. The merge is written to both sides; a conflict without a clean merge is reported and left.'),
+  allow_problems: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Files to push to a protected environment although the checks found problems in them (a YAML or JSON syntax error, what looks like a secret). Without it such files are held back and listed in checks: ask the user first.'),
 }
 const direction = z.enum(['push', 'pull']).describe('push: local → environment; pull: environment → local.')
 
@@ -86,7 +92,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
   }
 
   const run = async (
-    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; merge_conflicts?: string[]; allow_mass_delete?: boolean; confirm_env?: string },
+    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; merge_conflicts?: string[]; allow_mass_delete?: boolean; confirm_env?: string; allow_problems?: string[] },
     dir: Direction,
     scope: SyncScope,
     deploy = false,
@@ -104,7 +110,8 @@ export function createMcpServer(opts: McpOptions): McpServer {
         const needed = host.confirmNameFor(handle, resolutions)
         const isProtected = !!project.config.environments[env]?.protected
         const confirmName = needed !== null && !isProtected ? needed : args.confirm_env
-        report = args.dry_run ? host.dryRunReport(handle, resolutions) : await host.apply(handle.id, { resolutions, allowMassDelete: args.allow_mass_delete, confirmName })
+        const allowProblems = args.allow_problems?.length ? new Set(args.allow_problems) : undefined
+        report = args.dry_run ? host.dryRunReport(handle, resolutions, allowProblems) : await host.apply(handle.id, { resolutions, allowMassDelete: args.allow_mass_delete, confirmName, allowProblems })
       } finally {
         await host.discard(handle.id)
       }
@@ -115,7 +122,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
         deployment = await host.deploy(project, env)
       }
       const data = runSummary(report, deployment)
-      const summary = `${report.dryRun ? 'Dry run: would' : 'Did'} ${dir} with ${displayName(env)}: ${report.plan.actions.length} items${report.plan.conflictsLeft.length ? `; ${report.plan.conflictsLeft.length} conflicts reported, not resolved` : ''}${deployment ? `; deployment ${displayText(String(deployment.state))}` : ''}.`
+      const summary = `${report.dryRun ? 'Dry run: would' : 'Did'} ${dir} with ${displayName(env)}: ${report.plan.actions.length} items${report.plan.conflictsLeft.length ? `; ${report.plan.conflictsLeft.length} conflicts reported, not resolved` : ''}${deployment ? `; deployment ${displayText(String(deployment.state))}` : ''}.${checksSummary(report, env)}`
       const failed = (deployment && deployment.state === 'failed') || report.errors.length > 0 || failedItems > 0
       return failed ? { ...ok(summary, data), isError: true } : ok(summary, data)
     } catch (err) {
@@ -222,6 +229,18 @@ function entryJson(e: import('../../src-shared/sync-types.js').StatusEntry): Rec
   return { table: e.table, key: e.key, local: e.local, remote: e.remote, fields: e.fields, mergeable: e.mergeable ?? false }
 }
 
+/** What the checks found, in a sentence for the assistant (the details are in `checks`). */
+function checksSummary(r: RunReport, env: string): string {
+  const { problems, refuses } = r.plan.checks
+  if (problems.length === 0) return ''
+  const files = new Set(problems.map((p) => p.path)).size
+  const found = ` The checks found ${problems.length} problem(s) in ${files} file(s) to be written (listed in checks: file, line, what is wrong; secrets are never shown).`
+  if (refuses && r.refused.length) {
+    return `${found} ${displayName(env)} is protected, so ${r.refused.length} of them ${r.dryRun ? 'would be' : 'were'} held back: ${r.refused.slice(0, 10).map(displayName).join(', ')}. Tell the user; push them only if the user says so, with allow_problems naming them.`
+  }
+  return `${found} ${refuses ? 'They were named in allow_problems, so they go.' : `${displayName(env)} is not protected, so they ${r.dryRun ? 'would go' : 'went'} all the same: tell the user.`}`
+}
+
 function runSummary(r: RunReport, deployment: DeploymentInfo | null): Record<string, unknown> {
   const label = (a: { kind: string; path?: string; table?: string; key?: string }) => (a.kind === 'file' ? a.path : `${a.table}/${a.key}`)
   return {
@@ -237,6 +256,8 @@ function runSummary(r: RunReport, deployment: DeploymentInfo | null): Record<str
     deployment,
     warnings: r.warnings,
     errors: r.errors,
+    // Positions, rule ids and plain words only: never the text of a file.
+    checks: { problems: r.plan.checks.problems, unchecked: r.plan.checks.unchecked, refuses: r.plan.checks.refuses, held_back: r.refused },
   }
 }
 

@@ -26,6 +26,8 @@ export interface RunFlags {
   format?: 'human' | 'json'
   scope?: SyncScope
   deploy?: boolean
+  /** Items to push to a protected environment in spite of the problems the checks found in them. */
+  allowProblems?: string[]
 }
 
 /** Runs a direction for a command and returns its exit code. */
@@ -37,6 +39,7 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
   const showProgress = process.stderr.isTTY && flags.format !== 'json'
   const bar = showProgress ? progressPrinter(process.stderr, { pull: 'Pulling', push: 'Pushing', sync: 'Syncing', clone: 'Cloning' }[direction]) : null
   const cancel = cancellation()
+  const allowProblems = flags.allowProblems?.length ? new Set(flags.allowProblems) : undefined
   let report: RunReport
   try {
     const handle = await host.plan(project, envName, direction, {
@@ -58,7 +61,7 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
           const go = interactive && (bar?.done(), process.stderr.write(`\n${displayText(planned.guard)}\n`), (await ask(`Type the environment name (${displayName(envName)}) to go on, or press Enter to stop: `)) === envName)
           if (!go) throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${planned.guard}`, 'Nothing was changed.', { problem: planned.guard })
         }
-        report = host.dryRunReport(handle, resolutions)
+        report = host.dryRunReport(handle, resolutions, allowProblems)
       } else {
         const planned = host.planWith(handle, resolutions)
         let allowMassDelete = flags.allowMassDelete
@@ -72,12 +75,15 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
         let confirmName: string | undefined = needed ?? undefined
         if (needed !== null && interactive && !(planned.guard && !allowMassDelete)) {
           bar?.done()
+          // The operator learns what will be held back before confirming the rest.
+          const held = host.dryRunReport(handle, resolutions, allowProblems).refused
+          if (held.length) process.stderr.write(`\n${held.length} file(s) with problems will not be pushed to ${displayName(envName)} (name them with --allow-problems to push them anyway): ${held.slice(0, 10).map(displayName).join(', ')}${held.length > 10 ? ', …' : ''}\n`)
           confirmName = await askEnvName(envName, planned.replacingRemote, !!flags.overwriteRemote)
           if (confirmName !== envName) {
             throw new SyncDeskError('guard', planned.replacingRemote.length ? `Nothing was pushed: replacing the changes made in ${envName} was not confirmed.` : `Nothing was changed: the run on ${envName} was not confirmed.`, undefined, { env: envName })
           }
         }
-        report = await host.apply(handle.id, { resolutions, confirmName, allowMassDelete, signal: cancel.signal, onProgress: bar ? (p) => bar.update(p) : undefined, resolve: decide })
+        report = await host.apply(handle.id, { resolutions, confirmName, allowMassDelete, allowProblems, signal: cancel.signal, onProgress: bar ? (p) => bar.update(p) : undefined, resolve: decide })
       }
     } finally {
       await host.discard(handle.id)
@@ -98,8 +104,10 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
     const code = await deployAndWait(ctx, project, envName)
     if (code !== EXIT.ok) return code
   }
-  if (problems.some((p) => p.reason !== 'stale')) return EXIT.error
-  if (problems.length || report.plan.conflictsLeft.length || report.result?.cancelled) return EXIT.stopped
+  // Items held back because of their problems stop the run as conflicts do: the operator decides.
+  const heldBack = new Set(report.refused)
+  if (problems.some((p) => p.reason !== 'stale' && !(p.reason === 'refused' && heldBack.has(p.path)))) return EXIT.error
+  if (problems.length || report.refused.length || report.plan.conflictsLeft.length || report.result?.cancelled) return EXIT.stopped
   return EXIT.ok
 }
 
@@ -172,5 +180,8 @@ function runReportJson(r: RunReport): unknown {
     errors: r.errors,
     cancelled: r.result?.cancelled ?? false,
     warnings: r.warnings,
+    // Positions, rule ids and plain words only: never the text of a file.
+    checks: { problems: r.plan.checks.problems, unchecked: r.plan.checks.unchecked, refuses: r.plan.checks.refuses },
+    refused: r.refused,
   }
 }

@@ -72,12 +72,14 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     .option('--overwrite-local', 'also replace local changes in conflicts with the environment’s (backed up first)')
     .action(async (o: RunFlags, cmd: Command) => ctx.setExit(await runCommand(ctx, cmd, 'pull', o)))
 
-  runOptions(program.command('push').alias('sync-local-to-remote').description('send local changes to the environment (local_to_remote)'))
+  const allowProblems = (c: Command) => c.option('--allow-problems <file...>', 'push these files to a protected environment although the checks found problems in them (syntax errors, secrets)')
+
+  allowProblems(runOptions(program.command('push').alias('sync-local-to-remote').description('send local changes to the environment (local_to_remote)')))
     .option('--overwrite-remote', 'also replace the environment’s changes in conflicts with the local ones')
     .option('--deploy', 'after a successful push, deploy the environment and wait for the outcome')
     .action(async (o: RunFlags, cmd: Command) => ctx.setExit(await runCommand(ctx, cmd, 'push', o)))
 
-  runOptions(program.command('sync').description('both directions; each conflict is resolved: keep local / keep remote / skip'))
+  allowProblems(runOptions(program.command('sync').description('both directions; each conflict is resolved: keep local / keep remote / skip')))
     .addOption(
       new Option('--resolve <choice>', 'resolve every conflict this way (no prompt); merge: the three-way merge of text files that changed in different lines and records that changed in different fields, others skipped').choices([
         'local',

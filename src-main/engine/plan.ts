@@ -19,6 +19,7 @@ import { itemLabel } from '../../src-shared/sync-types.js'
 import { mergeFields, recordHash } from './records/canonical.js'
 import { appendAll } from './arrays.js'
 import { sha256 } from './atomic.js'
+import type { PlanCheckResult } from './checks/check-types.js'
 
 export type ActionOp = 'write-local' | 'delete-local' | 'write-remote' | 'delete-remote'
 export type ActionWhy = 'remote_to_local' | 'local_to_remote' | 'keep-local' | 'keep-remote' | 'merge'
@@ -68,6 +69,8 @@ export interface Plan {
   conflictsLeft: StatusEntry[]
   /** Changes on the other side that this direction does not carry (e.g. local edits on pull). */
   notCarried: StatusEntry[]
+  /** What the checks found in the files this plan writes to the environment (planRun fills it in). */
+  checks: PlanCheckResult
 }
 
 export interface PlanOptions {
@@ -132,7 +135,7 @@ const NO_RECORDS: RecordLookup = { local: () => null, remote: () => null }
 
 /** Makes the plan for a direction from a status. */
 export function makePlan(status: SyncStatus, opts: PlanOptions, records: RecordLookup = NO_RECORDS): Plan {
-  const plan: Plan = { direction: opts.direction, actions: [], baselineUpdates: [], conflictsLeft: [], notCarried: [] }
+  const plan: Plan = { direction: opts.direction, actions: [], baselineUpdates: [], conflictsLeft: [], notCarried: [], checks: { problems: [], unchecked: [], refuses: false } }
   const pulls = opts.direction === 'pull' || opts.direction === 'clone' || opts.direction === 'sync'
   const pushes = opts.direction === 'push' || opts.direction === 'sync'
 

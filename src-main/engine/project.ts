@@ -13,6 +13,7 @@ import { writeFileAtomic } from './atomic.js'
 import { SyncDeskError } from './errors.js'
 import { createFilter, readIgnoreRules, type ScanFilter } from './filter.js'
 import { checkStateDir, ensureStateDir } from './state-dir.js'
+import { SYNTAX_KINDS } from './checks/check-types.js'
 
 export const STATE_DIR = '.syncdesk'
 
@@ -27,6 +28,9 @@ const environmentLook = {
 const folderEnvironment = z.object({ kind: z.literal('folder'), path: nonEmpty(), ...environmentLook })
 const serverEnvironment = z.object({ kind: z.literal('server'), url: z.url(), ...environmentLook })
 const environment = z.discriminatedUnion('kind', [folderEnvironment, serverEnvironment])
+
+/** A file extension, with or without its dot. */
+const extension = z.string().check(z.regex(/^\.?[A-Za-z0-9_+-]{1,16}$/, 'an extension like .yaml'))
 
 const identifier = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a table or column name: letters, digits and "_"'))
 
@@ -47,9 +51,18 @@ const configSchema = z.object({
   version: z.literal(1),
   projectId: nonEmpty(),
   environments: z._default(z.record(envName, environment), {}),
-  extensions: z._default(z.array(z.string().check(z.regex(/^\.?[A-Za-z0-9_+-]{1,16}$/))), []),
+  extensions: z._default(z.array(extension), []),
   database: z.optional(database),
   tables: z._default(z.array(z.object({ name: identifier, key: identifier })), DEFAULT_TABLES),
+  /** The checks of the files a push writes (syntax, secrets): see checks/check-settings.ts and the README. */
+  checks: z.optional(
+    z.object({
+      syntax: z.optional(z.record(extension, z.enum([...SYNTAX_KINDS, 'off']))),
+      secrets: z.optional(z.array(z.union([extension, z.literal('*')]))),
+      off: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(200)))),
+      maxBytes: z.optional(z.int().check(z.gte(0), z.lte(64 * 1024 * 1024))),
+    }),
+  ),
   /** Text files up to this size keep a merge base and can be merged three-way. */
   mergeMaxBytes: z.optional(z.int().check(z.gte(0), z.lte(64 * 1024 * 1024))),
   guard: z._default(
@@ -102,6 +115,11 @@ export class Project {
 
   get backupsDir(): string {
     return path.join(this.stateDir, 'backups')
+  }
+
+  /** Where what the checks found in each content is remembered. */
+  get checksCacheFile(): string {
+    return path.join(this.stateDir, 'cache', 'checks.json')
   }
 
   /** The filter for this project: default types, extra extensions, `.syncdeskignore`. */

@@ -8,8 +8,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { CategoryMap, Direction, FileStatusEntry, RecordStatusEntry, Resolution, SkippedItem, StatusEntry, SyncProgress, SyncScope, SyncStatus } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
+import type { FileProblem } from '../../src-shared/views.js'
 import type { Remote, RemoteRecords } from './remote.js'
-import { applyPlan, type ApplyContext, type ApplyResult } from './apply.js'
+import { applyPlan, type ApplyContext, type ApplyResult, type ItemProblem } from './apply.js'
 import { BackupRun } from './backups.js'
 import { emptyBaseline, loadBaseline, saveBaseline, type Baseline } from './baseline.js'
 import { classify, classifyRecords, emptyStatus } from './classify.js'
@@ -18,13 +19,15 @@ import { SyncDeskError, describeError } from './errors.js'
 import { pathPassesFilter } from './filter.js'
 import { acquireLock, sweepStateTemps, type Lock } from './lock.js'
 import { caseCollisions, pathProblem } from './paths.js'
-import { makePlan, massDeleteProblem, mergeStatus, type Plan, type RecordLookup } from './plan.js'
+import { makePlan, massDeleteProblem, mergeStatus, type Action, type FileAction, type Plan, type RecordLookup } from './plan.js'
 import type { Project } from './project.js'
 import { appendAll } from './arrays.js'
 import { sha256 } from './atomic.js'
 import { BaseStore } from './base-store.js'
 import { mergeText } from './text-merge.js'
 import { openRecordStore } from './records/open-record-store.js'
+import { checkSettings } from './checks/check-settings.js'
+import { noChecks, planChecks, runChecks, type CheckCandidate, type FileChecks } from './checks/run-checks.js'
 import type { RecordEntry, RecordStore } from './records/record-store.js'
 
 export interface StatusReport {
@@ -219,6 +222,8 @@ export interface RunChoices {
   overwriteItems?: ReadonlySet<string>
   /** sync: each conflict's resolution, by item label; a conflict not named is skipped. */
   resolutions?: ReadonlyMap<string, Resolution>
+  /** Items (paths) to write to a protected environment in spite of the problems the checks found in them. */
+  allowProblems?: ReadonlySet<string>
 }
 
 /**
@@ -237,6 +242,8 @@ export interface PreparedRun {
   records: RecordLookup
   baselineStamp: string
   staleTemps: string[]
+  /** What the checks found in the files the run may write to the environment. */
+  checks: FileChecks
 }
 
 /** A plan with what it needs the operator to confirm. */
@@ -281,7 +288,75 @@ export async function prepareRun(project: Project, remote: Remote, direction: Di
   }
   const merges = await prepareMerges(project, remote, g.report, opts.signal)
   const records: RecordLookup = { ...g.records, fileMerge: (p) => merges.get(p) ?? null }
-  return { project, remote, direction, scope: opts.scope ?? 'all', report: g.report, records, baselineStamp: stamp, staleTemps: g.localScan?.staleTemps ?? [] }
+  const checks = direction === 'push' || direction === 'sync' ? await checkWrites(project, g.local, writeCandidates(g.report.status, merges), opts.signal) : noChecks(checkSettings(project.config.checks))
+  appendAll(g.report.warnings, checks.warnings)
+  return { project, remote, direction, scope: opts.scope ?? 'all', report: g.report, records, baselineStamp: stamp, staleTemps: g.localScan?.staleTemps ?? [], checks }
+}
+
+/**
+ * The files a push or a sync may write to the environment, whatever the operator chooses:
+ * local changes, the local side of conflicts, and the clean merges of conflicts.
+ */
+function writeCandidates(status: SyncStatus, merges: ReadonlyMap<string, Buffer>): CheckCandidate[] {
+  const out: CheckCandidate[] = []
+  for (const list of [status.local_to_remote, status.conflicts]) {
+    for (const e of list) if (e.kind === 'file' && e.localHash !== null) out.push({ path: e.path, hash: e.localHash, size: e.localSize ?? 0 })
+  }
+  for (const [p, content] of merges) out.push({ path: p, hash: sha256(content), size: content.byteLength, content })
+  return out
+}
+
+/** Checks the contents about to be written (syntax, secrets), reading the local files as needed. */
+function checkWrites(project: Project, local: DirStore, candidates: readonly CheckCandidate[], signal?: AbortSignal): Promise<FileChecks> {
+  return runChecks(candidates, { settings: checkSettings(project.config.checks), read: (p) => local.read(p), cacheFile: project.checksCacheFile, signal })
+}
+
+/** The file writes of a plan to the environment. */
+function writesOf(plan: Plan): FileAction[] {
+  return plan.actions.filter((a): a is FileAction => a.kind === 'file' && a.op === 'write-remote' && a.newHash !== null)
+}
+
+/** The files a plan writes to the environment, with the content each gets. */
+function remoteWrites(plan: Plan): { path: string; hash: string }[] {
+  return writesOf(plan).map((a) => ({ path: a.path, hash: a.newHash as string }))
+}
+
+/**
+ * The items a run holds back: those with problems, when the environment refuses them (it is
+ * protected), except the ones the operator named.
+ */
+export function refusedItems(plan: Plan, refuse: boolean, allowed: ReadonlySet<string> | undefined): string[] {
+  if (!refuse) return []
+  const written = new Set(writesOf(plan).map((a) => a.path))
+  const out = new Set<string>()
+  for (const p of plan.checks.problems) if (written.has(p.path) && !allowed?.has(p.path)) out.add(p.path)
+  return [...out]
+}
+
+/** How a plain sentence names an item's problems: "a YAML syntax error on line 3", "2 problems (…)". */
+function problemWords(problems: readonly FileProblem[]): string {
+  const one = (p: FileProblem) => {
+    const what = p.kind === 'secret' ? 'what looks like a secret' : p.kind === 'check' ? 'content that could not be checked' : p.rule === 'json' ? 'a JSON syntax error' : 'a YAML syntax error'
+    return p.line !== null ? `${what} on line ${p.line}` : what
+  }
+  const first = problems[0]
+  if (!first) return 'problems'
+  return problems.length === 1 ? one(first) : `${problems.length} problems (first ${one(first)})`
+}
+
+/** A plan without the actions of the refused items, and a problem for each of them. */
+function holdBack(plan: Plan, refused: readonly string[], envName: string): { plan: Plan; problems: ItemProblem[] } {
+  if (refused.length === 0) return { plan, problems: [] }
+  const set = new Set(refused)
+  const byItem = new Map<string, FileProblem[]>()
+  for (const p of plan.checks.problems) if (set.has(p.path)) byItem.set(p.path, [...(byItem.get(p.path) ?? []), p])
+  const problems: ItemProblem[] = []
+  const kept: Action[] = []
+  for (const a of plan.actions) {
+    if (!set.has(actionLabel(a))) kept.push(a)
+    else if (a.op === 'write-remote') problems.push({ path: actionLabel(a), op: a.op, reason: 'refused', message: `${actionLabel(a)} was not written to ${envName}, which is protected: it has ${problemWords(byItem.get(actionLabel(a)) ?? [])}.` })
+  }
+  return { plan: { ...plan, actions: kept }, problems }
 }
 
 /** Most file conflicts whose merge is worked out ahead of a run (each costs a read of both sides). */
@@ -351,6 +426,13 @@ function keepBases(project: Project, report: RunReport): void {
 export function planRun(prepared: PreparedRun, choices: RunChoices = {}): PlannedRun {
   const plan = makePlan(prepared.report.status, { direction: prepared.direction, ...choices }, prepared.records)
   const { project, remote, report } = prepared
+  // A sync whose conflicts are not decided yet (a preview before the review) may send the local
+  // side of any of them: their problems are shown too, so that the operator sees them in time.
+  const writes = remoteWrites(plan)
+  if (prepared.direction === 'sync' && !choices.resolutions) {
+    for (const e of report.status.conflicts) if (e.kind === 'file' && e.localHash) writes.push({ path: e.path, hash: e.localHash })
+  }
+  plan.checks = planChecks(writes, prepared.checks, !!project.config.environments[remote.envName]?.protected)
   // The guard looks at files and records apart: an empty database must not hide behind many files.
   const guard =
     massDeleteProblem(onlyKind(plan, 'file'), report.counts, project.config.guard, remote.envName) ??
@@ -373,6 +455,11 @@ export interface ApplyOptions extends EngineOptions {
    * operator approved is never extended to content they did not see.
    */
   replanStale?: boolean
+  /**
+   * Hold back the items with problems that `allowProblems` does not name (a protected
+   * environment). Default: what the plan said when it was made.
+   */
+  refuseProblems?: boolean
 }
 
 /**
@@ -408,7 +495,21 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
       throw err
     }
     g = { report: prepared.report, local, localScan: null, baseline: loaded.baseline, localRecords, remoteRecords, records: prepared.records }
-    const report: RunReport = { ...prepared.report, direction: prepared.direction, dryRun: false, plan: planned.plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
+    const refuse = opts.refuseProblems ?? planned.plan.checks.refuses
+    const refused = refusedItems(planned.plan, refuse, choices.allowProblems)
+    const report: RunReport = {
+      ...prepared.report,
+      direction: prepared.direction,
+      dryRun: false,
+      plan: { ...planned.plan, checks: { ...planned.plan.checks, refuses: refuse, problems: [...planned.plan.checks.problems] } },
+      result: null,
+      backupRunId: null,
+      backedUp: 0,
+      replanned: [],
+      errors: [],
+      refused,
+    }
+    appendAll(report.warnings, allowedWithoutProblems(planned.plan, choices.allowProblems))
     outcome = report
     if (prepared.staleTemps.length) {
       const { kept } = await local.sweepTemps(prepared.staleTemps)
@@ -416,9 +517,11 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
     }
 
     backup = new BackupRun(project.backupsDir, remote.envName, prepared.direction)
-    const plan = planned.plan
+    // Items with problems a protected environment refuses are not written; the rest go.
+    const held = holdBack(planned.plan, refused, remote.envName)
+    const plan = held.plan
     // The sync state is saved when something was recorded: an item done, or items found equal.
-    const progress: ApplyResult = { done: [], problems: [], cancelled: false }
+    const progress: ApplyResult = { done: [], problems: held.problems, cancelled: false }
     recorded = () => progress.done.length > 0 || plan.baselineUpdates.length > 0
     const contextOf = (gathered: Gathered, run: BackupRun): ApplyContext => ({
       local: gathered.local,
@@ -446,7 +549,14 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
         for (const c of g.report.status.conflicts) if (stale.has(itemLabel(c)) && !resolutions.has(itemLabel(c))) resolutions.set(itemLabel(c), await opts.resolve(c))
       }
       const replan = onlyItems(makePlan(g.report.status, { direction: prepared.direction, ...choices, resolutions }, g.records), stale)
-      const again = await applyPlan(replan, contextOf(g, backup))
+      // What goes now was never in the preview: it is checked as the first look's content was.
+      const fresh = await checkWrites(project, g.local, writesOf(replan).map((a) => ({ path: a.path, hash: a.newHash as string, size: a.size, content: a.content })), opts.signal)
+      replan.checks = planChecks(remoteWrites(replan), fresh, refuse)
+      appendAll(report.plan.checks.problems, replan.checks.problems)
+      const refusedAgain = refusedItems(replan, refuse, choices.allowProblems).filter((p) => !refused.includes(p))
+      appendAll(report.refused, refusedAgain)
+      const heldAgain = holdBack(replan, refusedAgain, remote.envName)
+      const again = await applyPlan(heldAgain.plan, contextOf(g, backup), { done: [], problems: heldAgain.problems, cancelled: false })
       const r = report.result
       r.problems = [...r.problems.filter((p) => !(p.reason === 'stale' && stale.has(p.path))), ...again.problems]
       appendAll(r.done, again.done)
@@ -517,6 +627,8 @@ export interface RunReport extends StatusReport {
   replanned: string[]
   /** Problems after the transfers (saving the sync state, the backup list): the run failed. */
   errors: string[]
+  /** Items held back because of the problems the checks found (a protected environment); a dry run: those it would hold back. */
+  refused: string[]
 }
 
 /**
@@ -533,7 +645,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     if (req.direction === 'sync' && req.resolve) {
       for (const c of prepared.report.status.conflicts) if (!resolutions.has(itemLabel(c))) resolutions.set(itemLabel(c), await req.resolve(c))
     }
-    const choices: RunChoices = { overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions }
+    const choices: RunChoices = { overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions, allowProblems: req.allowProblems }
     const planned = planRun(prepared, choices)
     if (planned.guard && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(planned.guard)))) {
       throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${planned.guard}`, 'Nothing was changed.', { problem: planned.guard })
@@ -543,7 +655,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
         throw new SyncDeskError('guard', `Nothing was pushed: replacing the changes made in ${remote.envName} was not confirmed.`, undefined, { env: remote.envName })
       }
     }
-    if (req.dryRun) return { ...prepared.report, direction: req.direction, dryRun: true, plan: planned.plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
+    if (req.dryRun) return dryRunReport(prepared, planned, req.allowProblems)
     return await applyRun(prepared, planned, choices, { ...req, allowMassDelete: true, lock: lock ?? undefined, replanStale: true })
   } finally {
     lock?.release()
@@ -576,4 +688,17 @@ async function openLocal(project: Project, opts: EngineOptions): Promise<RecordS
 async function closeStores(g: Gathered): Promise<void> {
   await g.localRecords?.close()
   g.localRecords = null
+}
+
+/** A plan as the report of a dry run: exactly what applying it would do, and what it would hold back. */
+export function dryRunReport(prepared: PreparedRun, planned: PlannedRun, allowProblems?: ReadonlySet<string>): RunReport {
+  const plan = planned.plan
+  return { ...prepared.report, direction: prepared.direction, dryRun: true, plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [], refused: refusedItems(plan, plan.checks.refuses, allowProblems), warnings: [...prepared.report.warnings, ...allowedWithoutProblems(plan, allowProblems)] }
+}
+
+/** A warning for each item named to be written in spite of its problems that has none in this plan. */
+function allowedWithoutProblems(plan: Plan, allowed: ReadonlySet<string> | undefined): string[] {
+  if (!allowed?.size) return []
+  const withProblems = new Set(plan.checks.problems.map((p) => p.path))
+  return [...allowed].filter((a) => !withProblems.has(a)).map((a) => `${a} was named to go in spite of its problems, but the checks found none in it in this run.`)
 }

@@ -22,7 +22,7 @@ import { createFilter } from '../engine/filter.js'
 import { acquireLock, sweepStateTemps, type Lock } from '../engine/lock.js'
 import { STATE_DIR, assertEnvName, initProject, openProject, type EnvironmentConfig, type Project } from '../engine/project.js'
 import type { RecordStore } from '../engine/records/record-store.js'
-import { applyRun, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
+import { applyRun, dryRunReport, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
 import { assertFolderOutsideProject, openRemote } from './open-remote.js'
 import type { DeploymentInfo, EnvironmentInfo, Remote } from '../engine/remote.js'
 import { ServerRemote } from '../remotes/server-remote.js'
@@ -75,6 +75,11 @@ export interface ApplyChoices {
   confirmName?: string
   /** Go on past the mass-delete guard. */
   allowMassDelete?: boolean
+  /**
+   * Items (paths) to write to a protected environment in spite of the problems the checks
+   * found in them; the others with problems are held back and reported.
+   */
+  allowProblems?: ReadonlySet<string>
   /** Asked about conflicts that appear while the run goes (an item that moved on); default skip. */
   resolve?: (conflict: StatusEntry) => Resolution | Promise<Resolution>
   signal?: AbortSignal
@@ -352,8 +357,7 @@ export class SyncHost {
   confirmNameFor(handle: PlanHandle, resolutions?: ReadonlyMap<string, Resolution>): string | null {
     if (handle.confirmName !== null) return handle.confirmName
     // Read the config again: an environment protected since the preview is protected now.
-    const isProtected = !!this.openProject(handle.project.dir).config.environments[handle.env]?.protected
-    return isProtected && needsName(true, this.planWith(handle, resolutions)) ? handle.env : null
+    return this.isProtected(handle) && needsName(true, this.planWith(handle, resolutions)) ? handle.env : null
   }
 
   /** The plan of a handle with sync resolutions chosen (the preview a face shows before apply). */
@@ -375,11 +379,13 @@ export class SyncHost {
     }
     this.plans.delete(planId)
     try {
-      const runChoices: RunChoices = { ...handle.choices, resolutions: choices.resolutions }
+      const runChoices: RunChoices = { ...handle.choices, resolutions: choices.resolutions, allowProblems: choices.allowProblems }
       const planned = choices.resolutions ? planRun(handle.prepared, runChoices) : handle.planned
       const signal = anySignal([handle.abort.signal, choices.signal])
       return await applyRun(handle.prepared, planned, runChoices, {
         allowMassDelete: choices.allowMassDelete,
+        // Read the config again: an environment protected since the preview refuses problems now.
+        refuseProblems: this.isProtected(handle),
         lock: handle.lock ?? undefined,
         resolve: choices.resolve,
         // Only a run whose lock was held from its first look plans moved-on items again.
@@ -395,10 +401,14 @@ export class SyncHost {
     }
   }
 
-  /** A plan as the report of a dry run: exactly what applying it would do. */
-  dryRunReport(handle: PlanHandle, resolutions?: ReadonlyMap<string, Resolution>): RunReport {
-    const plan = this.planWith(handle, resolutions).plan
-    return { ...handle.prepared.report, direction: handle.direction, dryRun: true, plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [] }
+  /** A plan as the report of a dry run: exactly what applying it would do, and the items it would hold back. */
+  dryRunReport(handle: PlanHandle, resolutions?: ReadonlyMap<string, Resolution>, allowProblems?: ReadonlySet<string>): RunReport {
+    return dryRunReport(handle.prepared, this.planWith(handle, resolutions), allowProblems)
+  }
+
+  /** Whether a plan's environment is protected now (its config is read again). */
+  private isProtected(handle: PlanHandle): boolean {
+    return !!this.openProject(handle.project.dir).config.environments[handle.env]?.protected
   }
 
   /** Drops a plan without running it (and releases its lock). */

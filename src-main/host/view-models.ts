@@ -6,7 +6,7 @@
  * or "right". Every face renders these as they are; none computes sync state of its own.
  */
 import { CATEGORIES, itemLabel, type Category, type SideChange, type StatusEntry, type SyncScope } from '../../src-shared/sync-types.js'
-import type { DeploymentView, PlanItem, PlanPreview, RunSummary, StatusCounts, StatusRow } from '../../src-shared/views.js'
+import type { DeploymentView, PlanChecks, PlanItem, PlanPreview, ProblemItem, RunSummary, StatusCounts, StatusRow } from '../../src-shared/views.js'
 import type { Action, Plan } from '../engine/plan.js'
 import type { DeploymentInfo } from '../engine/remote.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
@@ -130,9 +130,30 @@ export function planPreview(
     conflicts: report.status.conflicts.map((e) => statusRow(e, 'conflicts', report.env)),
     guard: extra.guard,
     confirmName: extra.confirmName,
+    checks: planChecksView(plan, extra.itemLimit),
     empty: plan.actions.length === 0 && plan.baselineUpdates.length === 0,
     createdAt: extra.createdAt,
   }
+}
+
+/** The most problems a preview carries for one item (the first ones, by line). */
+const PROBLEMS_PER_ITEM = 20
+
+/** What the checks found, grouped by item, for a preview (up to `itemLimit` items). */
+export function planChecksView(plan: Plan, itemLimit: number): PlanChecks {
+  const { problems, unchecked, refuses } = plan.checks
+  const items: ProblemItem[] = []
+  let itemsTotal = 0
+  let last: ProblemItem | null = null
+  for (const p of problems) {
+    if (!last || last.label !== p.path) {
+      itemsTotal++
+      last = { label: p.path, problems: [] }
+      if (items.length < itemLimit) items.push(last)
+    }
+    if (last.problems.length < PROBLEMS_PER_ITEM) last.problems.push(p)
+  }
+  return { items, itemsTotal, problemsTotal: problems.length, unchecked: unchecked.slice(0, itemLimit), uncheckedTotal: unchecked.length, refuses }
 }
 
 /** A deployment as a face shows it. */

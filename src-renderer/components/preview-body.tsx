@@ -1,11 +1,12 @@
 /**
  * The preview sheet's body: what the host's plan will send, bring, replace and delete, what
- * it leaves alone, and what must be confirmed before it runs. Nothing has changed yet.
+ * it leaves alone, what the checks found in the files it sends (syntax errors, secrets), and
+ * what must be confirmed before it runs. Nothing has changed yet.
  */
 import { useId, useState } from 'react'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { Resolution } from '../../src-shared/sync-types.js'
-import type { EnvironmentView, PlanItem, PlanPreview, StatusRow } from '../../src-shared/views.js'
+import type { EnvironmentView, PlanChecks, PlanItem, PlanPreview, StatusRow } from '../../src-shared/views.js'
 import { bytes, count, envTitle, num } from '../lib/words.js'
 import type { ApplyOptions } from '../store/runs-slice.js'
 import { ItemName } from './pending-row.js'
@@ -83,14 +84,73 @@ function emptyLine(p: PlanPreview): string {
   return `Nothing to sync: this computer and ${where} already match.`
 }
 
+/**
+ * What the host's checks found in the files this run sends: each file with its problems (line,
+ * column, what is wrong; a secret is never shown), and, for a protected environment, a box per
+ * file to send it anyway. A file not ticked stays here; the others go.
+ */
+function ChecksNotice({ checks, where, allowed, onAllow }: { checks: PlanChecks; where: string; allowed: ReadonlySet<string>; onAllow: (label: string, on: boolean) => void }) {
+  if (checks.itemsTotal === 0 && checks.uncheckedTotal === 0) return null
+  return (
+    <div className={`notice checks-notice ${checks.refuses ? 'notice-error' : 'notice-warning'}`} data-testid="checks">
+      {checks.itemsTotal > 0 ? (
+        <>
+          <p className="notice-title">
+            {count(checks.problemsTotal, 'problem')} found in {count(checks.itemsTotal, 'file')} to send to {where}.
+          </p>
+          <p>
+            {checks.refuses
+              ? `${where} is protected, so a file with problems is not sent unless you tick it. The other changes go.`
+              : `${where} is not protected, so these files will be sent all the same. Fix them first if they should not go.`}
+          </p>
+          <ul className="checks-list" aria-label={`Problems in files to send to ${where}`}>
+            {checks.items.map((item) => (
+              <li key={item.label} className="checks-item" data-testid="check-item">
+                <div className="checks-file">
+                  <ItemName row={asRow(item.label, 'file')} />
+                  {checks.refuses ? (
+                    <label className="check checks-allow">
+                      <input type="checkbox" checked={allowed.has(item.label)} onChange={(e) => onAllow(item.label, e.target.checked)} data-testid="allow-problem" />
+                      Send anyway
+                    </label>
+                  ) : null}
+                </div>
+                <ul className="checks-problems">
+                  {item.problems.map((p, i) => (
+                    <li key={i}>
+                      {p.line !== null ? <span className="checks-where">Line {num(p.line)}, column {num(p.column ?? 1)}: </span> : null}
+                      {displayText(p.message)}
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+            {checks.items.length < checks.itemsTotal ? <li className="plan-more">and {count(checks.itemsTotal - checks.items.length, 'more file')}</li> : null}
+          </ul>
+        </>
+      ) : null}
+      {checks.uncheckedTotal > 0 ? (
+        <p className="checks-unchecked">
+          Not checked: {checks.unchecked.map((u) => `${displayName(u.path)} (${displayText(u.reason)})`).join('; ')}
+          {checks.unchecked.length < checks.uncheckedTotal ? `; and ${num(checks.uncheckedTotal - checks.unchecked.length)} more` : ''}.
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
 export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { preview: PlanPreview; env: EnvironmentView | null; resolutions: Record<string, Resolution> | null; onApply: (o: ApplyOptions) => void; onClose: () => void }) {
   const [typed, setTyped] = useState('')
   const [massDelete, setMassDelete] = useState(false)
   const [deploy, setDeploy] = useState(false)
+  const [allowed, setAllowed] = useState<ReadonlySet<string>>(new Set())
   const confirmId = useId()
   const list = sections(preview, resolutions)
-  const n = changeCount(preview, resolutions)
-  const nothing = n === 0
+  const checks = preview.checks
+  // A protected environment holds back the files with problems not ticked: the button counts what goes.
+  const held = checks?.refuses ? checks.itemsTotal - checks.items.filter((i) => allowed.has(i.label)).length : 0
+  const n = changeCount(preview, resolutions) - held
+  const nothing = n + held === 0
   const where = envTitle(preview.env)
   const nameOk = preview.confirmName === null || typed === preview.confirmName
   const guardOk = preview.guard === null || massDelete
@@ -136,6 +196,19 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
           </p>
         ) : null}
 
+        {!nothing && checks ? (
+          <ChecksNotice
+            checks={checks}
+            where={where}
+            allowed={allowed}
+            onAllow={(label, on) => {
+              const next = new Set(allowed)
+              if (on) next.add(label)
+              else next.delete(label)
+              setAllowed(next)
+            }}
+          />
+        ) : null}
         {!nothing && preview.guard ? (
           <div className="notice notice-error" data-testid="guard">
             <p className="notice-title">{displayText(preview.guard)} That is more than usual, so SyncDesk stopped.</p>
@@ -169,8 +242,8 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
           <button
             type="button"
             className={`button ${preview.counts.deleteLocal + preview.counts.deleteRemote ? 'button-danger' : 'button-primary'}`}
-            disabled={!nameOk || !guardOk}
-            onClick={() => onApply({ ...(preview.confirmName !== null ? { confirmName: typed } : {}), allowMassDelete: massDelete, deploy })}
+            disabled={!nameOk || !guardOk || n === 0}
+            onClick={() => onApply({ ...(preview.confirmName !== null ? { confirmName: typed } : {}), allowMassDelete: massDelete, deploy, ...(allowed.size ? { allowProblems: [...allowed] } : {}) })}
             data-testid="apply-button"
           >
             {confirmLabel(preview, n)}

@@ -36,6 +36,8 @@ export interface ApplyOptions {
   confirmName?: string
   allowMassDelete?: boolean
   deploy?: boolean
+  /** Files to send to a protected environment although the checks found problems in them. */
+  allowProblems?: string[]
 }
 
 /** The selected environment's conflicts, for the review. */
@@ -137,6 +139,7 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
           ...(run.resolutions ? { resolutions: run.resolutions } : {}),
           ...(opts.confirmName !== undefined ? { confirmName: opts.confirmName } : {}),
           ...(opts.allowMassDelete ? { allowMassDelete: true } : {}),
+          ...(opts.allowProblems?.length ? { allowProblems: opts.allowProblems } : {}),
           ...(opts.deploy ? { deploy: true } : {}),
         })
         get().finishRun(summary)
