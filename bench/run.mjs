@@ -106,6 +106,18 @@ const SCENARIOS = [
     tools: [SUBJECT], repeat: { warmup: 1, runs: opts.reps }, verify: pendingIs(0), baseline: 'status-10k', target: atMostTimesFolder(2),
   },
   {
+    // The same status while `syncdesk serve` keeps the project live: the CLI asks it over the
+    // socket in .syncdesk/ (SYNCDESK_RESIDENT=require: a run the host did not answer fails).
+    id: 'status-10k-resident', label: 'status, no change, 10k, with `syncdesk serve` running for that project (warm)', tree: '10k', kind: 'status', needs: 'first-10k',
+    tools: [SUBJECT, 'unison'], repeat: { warmup: 1, runs: opts.reps }, verify: pendingIs(0),
+    before: (ctx, pair) => (pair.tool.name === SUBJECT ? startResidentHost(pair) : undefined),
+    after: (ctx, pair) => (pair.tool.name === SUBJECT ? stopResidentHost(pair) : undefined),
+    target: {
+      text: '≤ 0.3 × unison',
+      check: (c) => (sec(c, SUBJECT) == null || sec(c, 'unison') == null ? null : sec(c, SUBJECT) <= 0.3 * sec(c, 'unison')),
+    },
+  },
+  {
     id: 'sync-10k', label: 'sync, no change, 10k (warm)', tree: '10k', kind: 'sync', needs: 'first-10k',
     repeat: { warmup: 1, runs: opts.reps }, verify: mirrorOf('10k'),
   },
@@ -153,6 +165,56 @@ const SCENARIOS = [
 ]
 
 // ---------------------------------------------------------------- helpers
+/** `syncdesk serve` processes started for the resident rows (stopped at the end, on failure and on signals). */
+const residentHosts = new Set()
+
+/**
+ * Starts `syncdesk serve` for a pair's project (untimed) and waits until it answers a status over
+ * its socket; the pair's status runs then require the resident answer.
+ */
+async function startResidentHost(pair) {
+  const { spawn, spawnSync } = await import('node:child_process')
+  const socket = path.join(pair.local, '.syncdesk', 'host.sock')
+  const child = spawn(process.execPath, [path.join(BENCH, '..', 'bin', 'syncdesk.cjs'), '--project-dir', pair.local, 'serve', '--data-dir', path.join(pair.home, 'serve-data')], { stdio: ['ignore', 'pipe', 'pipe'], env: pair.childEnv ?? process.env })
+  let err = ''
+  child.stderr.on('data', (d) => { err += d })
+  residentHosts.add(child)
+  pair.resident = { child, env: pair.childEnv }
+  const t0 = Date.now()
+  const base = pair.childEnv ?? process.env
+  pair.childEnv = { ...base, SYNCDESK_RESIDENT: 'require' }
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`syncdesk serve exited: ${err.trim().split('\n').pop()}`)
+    if (fs.existsSync(socket)) {
+      const b = pair.tool.step('status', pair)
+      const r = spawnSync(b.cmd, b.args, { env: b.env, cwd: b.cwd, encoding: 'utf8' })
+      if (r.status === 0) break
+    }
+    if (Date.now() - t0 > 120_000) throw new Error('syncdesk serve did not answer a status within 2 minutes')
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  log(`${pair.key}: syncdesk serve (pid ${child.pid}) answers status, after ${Date.now() - t0} ms`)
+}
+
+async function stopResidentHost(pair) {
+  if (!pair.resident) return
+  const { child, env } = pair.resident
+  pair.childEnv = env
+  pair.resident = null
+  if (child.exitCode === null) {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+  }
+  residentHosts.delete(child)
+}
+
+/** The time of `syncdesk --version`: the CLI process's start and bundle load, below which no status goes. */
+function cliStartSeconds(reps) {
+  const xs = []
+  for (let i = 0; i < 1 + reps; i++) xs.push(run(process.execPath, [path.join(BENCH, '..', 'bin', 'syncdesk.cjs'), '--version'], { scratch }).seconds)
+  return median(xs.slice(1))
+}
+
 /** After the push: PostgreSQL holds every row with the same content, and a new status has nothing to push. */
 function verifyRecordsPushed(ctx, pair) {
   const rec = ctx.records
@@ -196,6 +258,8 @@ const scratch = path.join(work, 'scratch')
 let pg = null
 /** Stops the environment servers and PostgreSQL this run started (also on failure and signals). */
 const stopServices = () => {
+  for (const child of residentHosts) if (child.exitCode === null) child.kill('SIGTERM')
+  residentHosts.clear()
   stopAllServers()
   pg = null
   try { stopAllPostgres() } catch (e) { log(`PostgreSQL stop: ${e.message}`) }
@@ -337,7 +401,14 @@ async function main() {
       if (pair.skip) { cells[t.name] = { ok: false, text: `skipped (${pair.skip.split(' (')[0]})` }; continue }
       if (pair.setupError) { cells[t.name] = { ok: false, text: `failed: ${pair.setupError}` }; continue }
       if (s.needs && pair.failed.has(s.needs)) { cells[t.name] = { ok: false, text: `skipped (${s.needs} failed)` }; continue }
-      if (s.before) s.before(ctx, pair)
+      if (s.before) {
+        try {
+          await s.before(ctx, pair)
+        } catch (e) {
+          cells[t.name] = { ok: false, text: `failed: ${e.message.split('\n')[0]}` }
+          continue
+        }
+      }
       runners.push({ t, pair, step: t.step(s.kind, pair), times: [], warm: [], rss: [], serverCpu: [], failure: null, inspect: null, last: null })
     }
     // Round-robin over the tools, run by run, so that a noisy moment on the machine hits all
@@ -368,6 +439,10 @@ async function main() {
         log(`  ${fmtS(r.seconds)} s, rss ${fmtMB(r.rssMB)} MB`)
       }
     }
+    // verify runs first (it may run the tool again), then the scenario's own cleanup.
+    const afterAll = async () => {
+      if (s.after) for (const x of runners) await s.after(ctx, x.pair)
+    }
     for (const x of runners) {
       if (x.failure) {
         x.pair.failed.add(s.id)
@@ -386,6 +461,7 @@ async function main() {
       }
       cells[x.t.name] = cell
     }
+    await afterAll()
     done.set(s.id, cells)
     const met = s.target ? s.target.check(cells, done, s) : undefined
     rows.push({ scenario: s, cells, met, vs: s.baseline ? vsBaseline(s, done) : undefined })
@@ -425,6 +501,15 @@ async function main() {
     }
   }
 
+  // The resident row's floor: a CLI process that starts, loads its bundle and exits (and bare node).
+  const start = {}
+  if (done.has('status-10k-resident')) {
+    start.cli = cliStartSeconds(opts.reps)
+    const xs = []
+    for (let i = 0; i < 1 + opts.reps; i++) xs.push(run(process.execPath, ['-e', ''], { scratch }).seconds)
+    start.node = median(xs.slice(1))
+  }
+
   // ---------------------------------------------------------------- report
   const toolNames = TOOLS.map((t) => t.name).filter((n) => !opts.tools || opts.tools.includes(n))
   const peerNames = peers.map((t) => t.name)
@@ -457,6 +542,7 @@ async function main() {
   out.push('')
   out.push(table(memHeader, memBody))
   if (floor.stat != null) out.push(`\nfloor (plain node process, 10k tree): walk+stat ${fmtS(floor.stat)} s, walk+read+sha256 ${fmtS(floor.hash)} s`)
+  if (start.cli != null) out.push(`${floor.stat != null ? '' : '\n'}floor of any CLI run (the resident row's): \`syncdesk --version\` ${fmtS(start.cli)} s, bare \`node -e ''\` ${fmtS(start.node)} s`)
   if (recordsFloor.bulk != null) {
     out.push(`${floor.stat != null ? '' : '\n'}floor (plain node process, ${RECORDS.toLocaleString('en')} records SQLite → PostgreSQL, one transaction, fsync on): ` +
       `a savepoint + INSERT per row ${fmtS(recordsFloor.savepoint)} s, one bulk INSERT ${fmtS(recordsFloor.bulk)} s`)
@@ -484,6 +570,7 @@ async function main() {
     records: ctx.records ? { agents: ctx.records.agents.length, avgRowBytes: ctx.records.rowBytes, postgres: ctx.pg ? { version: ctx.pg.version, settings: ctx.pg.settings } : null } : null,
     floor,
     recordsFloor,
+    processStart: start,
     scenarios: rows.map(({ scenario: s, cells, met, vs }) => ({
       id: s.id, label: s.label, kind: s.kind, runs: s.repeat.runs, warmup: s.repeat.warmup,
       via: s.via ?? 'folder', target: s.target?.text ?? null, met: met ?? null, vsFolder: vs ?? null,

@@ -290,6 +290,20 @@ describe.skipIf(!onLinux)('status from a resident host', () => {
     expect((await status(project, 'require', ['--env', 'staging'])).stdout).toBe(scanned.stdout)
   })
 
+  it('listens in a private folder of the user when the project path is too long for a socket', async () => {
+    const root = tempDir('syncdesk-resident-long-')
+    const deep = path.join(root, ...Array.from({ length: 5 }, (_, i) => `a-rather-long-folder-name-${i}`))
+    fs.mkdirSync(deep, { recursive: true })
+    const env = path.join(root, 'env')
+    fs.mkdirSync(env)
+    put(env, 'a.md', 'a\n')
+    expect(cli(['--project-dir', deep, 'init']).code).toBe(0)
+    expect(cli(['--project-dir', deep, 'env', 'add', 'staging', '--folder', env]).code).toBe(0)
+    await startHost(root, deep)
+    expect(fs.existsSync(path.join(deep, '.syncdesk', 'host.sock'))).toBe(false)
+    await same(deep, ['--env', 'staging', '--format', 'json'])
+  })
+
   it('refuses requests it should not answer, and goes on answering', async () => {
     const { root, project, socket } = syncedProject(START)
     const { host, projectId } = await startHost(root, project)

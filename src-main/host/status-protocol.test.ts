@@ -1,0 +1,47 @@
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { acceptedSchema, answerSchema, socketLocation, statusRequestSchema } from './status-protocol.js'
+
+describe('where a project host listens', () => {
+  it('in the project state folder, or in a private folder of the user when that path is too long for a socket', () => {
+    const short = socketLocation('/home/ana/projects/agents', 'linux', {})
+    expect(short).toEqual({ path: '/home/ana/projects/agents/.syncdesk/host.sock', dir: '/home/ana/projects/agents/.syncdesk', inStateDir: true })
+    const deep = `/home/ana/${'very-long-folder-name/'.repeat(6)}agents`
+    const long = socketLocation(deep, 'linux', { XDG_RUNTIME_DIR: '/run/user/1000' })
+    expect(long.inStateDir).toBe(false)
+    expect(long.dir).toBe('/run/user/1000/syncdesk')
+    expect(Buffer.byteLength(long.path)).toBeLessThan(100)
+    // The same folder always gives the same socket; another folder another one.
+    expect(socketLocation(deep, 'linux', { XDG_RUNTIME_DIR: '/run/user/1000' })).toEqual(long)
+    expect(socketLocation(`${deep}2`, 'linux', { XDG_RUNTIME_DIR: '/run/user/1000' }).path).not.toBe(long.path)
+    expect(socketLocation(deep, 'linux', {}).dir).toBe(path.join(os.tmpdir(), `syncdesk-${process.getuid?.() ?? 0}`))
+  })
+
+  it('on Windows, a named pipe named after the folder (any letter case)', () => {
+    const a = socketLocation('C:\\Users\\Ana\\agents', 'win32', {})
+    expect(a.path).toMatch(/^\\\\\.\\pipe\\syncdesk-[0-9a-f]{32}$/)
+    expect(a.dir).toBeNull()
+    expect(socketLocation('c:\\users\\ana\\AGENTS', 'win32', {}).path).toBe(a.path)
+  })
+})
+
+describe('the messages', () => {
+  const request = { v: 1, type: 'status', projectDir: '/p', projectId: 'id-1', env: 'staging', scope: 'files', withInfo: false }
+  it('a request is exactly its fields', () => {
+    expect(statusRequestSchema.safeParse(request).success).toBe(true)
+    expect(statusRequestSchema.safeParse({ ...request, more: 1 }).success).toBe(false)
+    expect(statusRequestSchema.safeParse({ ...request, v: 2 }).success).toBe(false)
+    expect(statusRequestSchema.safeParse({ ...request, env: '../etc' }).success).toBe(false)
+    expect(statusRequestSchema.safeParse({ ...request, scope: 'everything' }).success).toBe(false)
+  })
+  it('an answer is checked down to its entries', () => {
+    expect(acceptedSchema.safeParse({ v: 1, type: 'accepted' }).success).toBe(true)
+    const entry = { kind: 'file', path: 'a.md', local: 'modified', remote: 'unchanged', localHash: 'h1', remoteHash: 'h0', baseHash: 'h0', localSize: 2, remoteSize: 1, localMtimeMs: 1, remoteMtimeMs: 1 }
+    const report = { env: 'staging', remote: 'folder /e', scope: 'all', status: { remote_to_local: [], local_to_remote: [entry], conflicts: [], in_sync: [] }, skipped: [], warnings: [], baselineExisted: true, lastSyncAt: null, counts: { local: 1, remote: 1, baseline: 1 }, recordCounts: { local: 0, remote: 0, baseline: 0 } }
+    expect(answerSchema.safeParse({ v: 1, type: 'status', report, info: null }).success).toBe(true)
+    expect(answerSchema.safeParse({ v: 1, type: 'status', report: { ...report, status: { ...report.status, in_sync: [{ ...entry, local: 'gone' }] } }, info: null }).success).toBe(false)
+    expect(answerSchema.safeParse({ v: 1, type: 'status', report: { ...report, counts: undefined }, info: null }).success).toBe(false)
+    expect(answerSchema.safeParse({ v: 1, type: 'refused', code: 'busy', message: 'later' }).success).toBe(true)
+  })
+})
