@@ -281,7 +281,8 @@ describe("checks in the dashboard's preview", () => {
 
     const summary = await call('run:apply', { planId: preview.planId, confirmName: 'staging' })
     expect(summary.problems.map((x) => [x.label, x.reason]).sort()).toEqual(BROKEN.map((b) => [b, 'refused']))
-    expect(summary.problems[0]?.message).toMatch(/was not written to staging, which is protected: it has /)
+    expect(summary.problems.find((x) => x.label === 'agents/planner.yml')?.message).toBe('Not written to staging, which is protected: it has a YAML syntax error on line 3.')
+    expect(summary.problems.find((x) => x.label === 'skills/search.yml')?.message).toBe('Not written to staging, which is protected: it has what looks like a secret on line 2.')
     expect(summary.done.upload).toBe(2)
     for (const f of BROKEN) expect(get(envDir, f), f).toBeNull()
     expectNoSecret(JSON.stringify(summary))

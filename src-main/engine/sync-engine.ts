@@ -354,7 +354,7 @@ function holdBack(plan: Plan, refused: readonly string[], envName: string): { pl
   const kept: Action[] = []
   for (const a of plan.actions) {
     if (!set.has(actionLabel(a))) kept.push(a)
-    else if (a.op === 'write-remote') problems.push({ path: actionLabel(a), op: a.op, reason: 'refused', message: `${actionLabel(a)} was not written to ${envName}, which is protected: it has ${problemWords(byItem.get(actionLabel(a)) ?? [])}.` })
+    else if (a.op === 'write-remote') problems.push({ path: actionLabel(a), op: a.op, reason: 'refused', message: `Not written to ${envName}, which is protected: it has ${problemWords(byItem.get(actionLabel(a)) ?? [])}.` })
   }
   return { plan: { ...plan, actions: kept }, problems }
 }

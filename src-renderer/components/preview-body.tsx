@@ -149,6 +149,7 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
   const checks = preview.checks
   // A protected environment holds back the files with problems not ticked: the button counts what goes.
   const held = checks?.refuses ? checks.itemsTotal - checks.items.filter((i) => allowed.has(i.label)).length : 0
+  const heldBack = new Set(checks?.refuses ? checks.items.filter((i) => !allowed.has(i.label)).map((i) => i.label) : [])
   const n = changeCount(preview, resolutions) - held
   const nothing = n + held === 0
   const where = envTitle(preview.env)
@@ -182,6 +183,7 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
               {s.labels.map((l) => (
                 <li key={l.label}>
                   <ItemName row={asRow(l.label, l.kind)} />
+                  {s.key === 'send' && heldBack.has(l.label) ? <span className="plan-held"> · held back: problems found</span> : null}
                 </li>
               ))}
               {s.labels.length < s.n ? <li className="plan-more">and {num(s.n - s.labels.length)} more</li> : null}
