@@ -60,10 +60,11 @@ export interface CheckSettings {
 /** The version of the checkers: bump it when they (or the packages under them) find other things. */
 const CHECKERS_VERSION = 1
 
+/** A file's extension as the scan filter reads it: `a.YML` → `.yml`, `.env` → `.env`. */
 function extensionOf(itemPath: string): string {
   const name = itemPath.slice(itemPath.lastIndexOf('/') + 1)
   const dot = name.lastIndexOf('.')
-  return dot > 0 ? name.slice(dot).toLowerCase() : ''
+  return dot >= 0 ? name.slice(dot).toLowerCase() : ''
 }
 
 function normalizeExtension(ext: string): string {
