@@ -37,6 +37,8 @@ const item = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('record'), table: z.string().check(z.minLength(1), z.maxLength(63)), key: z.string().check(z.maxLength(1024)) }),
 ])
 const resolution = z.enum(['local', 'remote', 'skip', 'merge'])
+/** The longest edited merge a run takes, in UTF-16 code units (about 1 MiB of text, the merge base limit). */
+export const MAX_MERGE_EDIT_CHARS = 1024 * 1024
 
 /** The zod schema of every request's argument; `dispatch` parses with it before the handler runs. */
 export const requestSchemas = {
@@ -90,6 +92,8 @@ export const requestSchemas = {
     allowMassDelete: z.optional(z.boolean()),
     /** Files to write to a protected environment although the checks found problems in them (the preview's checks.items). */
     allowProblems: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.maxLength(100_000))),
+    /** sync: the merged text of a file conflict resolved `merge`, as the operator edited it, by path (UTF-8, at most 1 MiB each). */
+    mergeEdits: z.optional(z.record(z.string().check(z.maxLength(4096)), z.string().check(z.maxLength(MAX_MERGE_EDIT_CHARS)))),
     deploy: z.optional(z.boolean()),
   }),
   'run:cancel': z.strictObject({ planId: id() }),

@@ -559,6 +559,8 @@ export class AppHost implements HostPort {
             resolutions: a.resolutions ? new Map(Object.entries(a.resolutions)) : undefined,
             confirmName: a.confirmName,
             allowMassDelete: a.allowMassDelete,
+            allowProblems: a.allowProblems ? new Set(a.allowProblems) : undefined,
+            mergeEdits: a.mergeEdits ? new Map(Object.entries(a.mergeEdits).map(([p, text]) => [p, Buffer.from(text, 'utf8')])) : undefined,
             onProgress: (p) => this.emit('run:progress', { ...p, planId: a.planId, projectId, env: handle.env }),
           })
           summary = await this.finishRun(projectId, a.planId, report, handle.project, !!a.deploy)

@@ -22,7 +22,7 @@ import { createFilter } from '../engine/filter.js'
 import { acquireLock, sweepStateTemps, type Lock } from '../engine/lock.js'
 import { STATE_DIR, assertEnvName, initProject, openProject, type EnvironmentConfig, type Project } from '../engine/project.js'
 import type { RecordStore } from '../engine/records/record-store.js'
-import { applyRun, dryRunReport, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
+import { applyRun, checkMergeEdits, dryRunReport, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
 import { assertFolderOutsideProject, openRemote } from './open-remote.js'
 import type { DeploymentInfo, EnvironmentInfo, Remote } from '../engine/remote.js'
 import { ServerRemote } from '../remotes/server-remote.js'
@@ -80,6 +80,8 @@ export interface ApplyChoices {
    * found in them; the others with problems are held back and reported.
    */
   allowProblems?: ReadonlySet<string>
+  /** sync: merged texts the operator edited before approving them, by file path (see RunChoices). */
+  mergeEdits?: ReadonlyMap<string, Buffer>
   /** Asked about conflicts that appear while the run goes (an item that moved on); default skip. */
   resolve?: (conflict: StatusEntry) => Resolution | Promise<Resolution>
   signal?: AbortSignal
@@ -379,7 +381,8 @@ export class SyncHost {
     }
     this.plans.delete(planId)
     try {
-      const runChoices: RunChoices = { ...handle.choices, resolutions: choices.resolutions, allowProblems: choices.allowProblems }
+      const runChoices: RunChoices = { ...handle.choices, resolutions: choices.resolutions, allowProblems: choices.allowProblems, mergeEdits: choices.mergeEdits }
+      if (choices.mergeEdits?.size) await checkMergeEdits(handle.prepared, choices.mergeEdits)
       const planned = choices.resolutions ? planRun(handle.prepared, runChoices) : handle.planned
       const signal = anySignal([handle.abort.signal, choices.signal])
       return await applyRun(handle.prepared, planned, runChoices, {

@@ -40,7 +40,7 @@ export interface WsHost {
 export const SOCKET_PATH = '/ws'
 
 /** Largest message a client may send (a request is small; a token or a path at most a few KB). */
-const MAX_MESSAGE_BYTES = 1024 * 1024
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 

@@ -15,7 +15,7 @@ import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { ItemDetail, StatusRow } from '../../src-shared/views.js'
 import { nextStep } from '../lib/error-words.js'
 import { envTitle } from '../lib/words.js'
-import { selectDetails } from '../store/selectors.js'
+import { selectDetails, selectMergeEdits } from '../store/selectors.js'
 import { actions, useSyncStore } from '../store/sync-store.js'
 import { RadioGroup } from './radio-group.js'
 
@@ -26,7 +26,7 @@ type RecordDetail = Extract<ItemDetail, { kind: 'record' }>
 type Comparison = 'sides' | 'mine' | 'theirs'
 
 /** The side-by-side diff of a text file: mine | the environment's, or either against the version at the last sync. */
-function FileDiff({ detail, env }: { detail: FileDetail; env: string }) {
+function FileDiff({ detail, env, label }: { detail: FileDetail; env: string; label: string }) {
   const parent = useRef<HTMLDivElement>(null)
   const [comparison, setComparison] = useState<Comparison>('sides')
   const where = envTitle(env)
@@ -87,16 +87,82 @@ function FileDiff({ detail, env }: { detail: FileDetail; env: string }) {
         </span>
       </div>
       <div ref={parent} className="diff-body" />
-      {detail.merged !== null ? (
-        <div className="diff-merged" data-testid="file-merged">
-          <p className="merge-note">
-            You and {where} changed different lines, so <strong>Combine both</strong> keeps each side's change. This is the file you get, on this computer and in {where}:
-          </p>
-          <pre className="merged-text" tabIndex={0} aria-label={`${name} with both changes combined`}>
-            {detail.merged}
-          </pre>
+      {detail.merged !== null ? <CombinedFile label={label} merged={detail.merged} name={name} where={where} /> : null}
+    </div>
+  )
+}
+
+/**
+ * The file Combine both writes, shown for approval; "Edit" opens it in an editor, and the
+ * edited text is what the run writes to both sides (checked like any other file before a push).
+ */
+function CombinedFile({ label, merged, name, where }: { label: string; merged: string; name: string; where: string }) {
+  const edited = useSyncStore(selectMergeEdits)[label]
+  const [editing, setEditing] = useState(false)
+  const parent = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    if (!editing || !parent.current) return
+    const view = new EditorView({
+      parent: parent.current,
+      doc: useSyncStore.getState().mergeEdits[label] ?? merged,
+      extensions: [
+        EditorView.lineWrapping,
+        EditorView.contentAttributes.of({ 'aria-label': `${name} combined, as you edit it` }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) actions().editMerge(label, u.state.doc.toString())
+        }),
+      ],
+    })
+    view.focus()
+    return () => view.destroy()
+  }, [editing, label, merged, name])
+
+  return (
+    <div className="diff-merged" data-testid="file-merged" data-edited={edited !== undefined ? 'true' : 'false'}>
+      <div className="merge-head">
+        <p className="merge-note">
+          {edited !== undefined ? (
+            <>
+              <strong>Edited by you.</strong> Combine both writes this text, on this computer and in {where}:
+            </>
+          ) : (
+            <>
+              You and {where} changed different lines, so <strong>Combine both</strong> keeps each side's change. This is the file you get, on this computer and in {where}:
+            </>
+          )}
+        </p>
+        <div className="merge-actions">
+          {editing ? (
+            <button type="button" className="button button-quiet" onClick={() => setEditing(false)} data-testid="merge-edit-done">
+              Done editing
+            </button>
+          ) : (
+            <button type="button" className="button button-quiet" onClick={() => setEditing(true)} data-testid="merge-edit">
+              Edit
+            </button>
+          )}
+          {edited !== undefined ? (
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                setEditing(false)
+                actions().editMerge(label, null)
+              }}
+              data-testid="merge-edit-reset"
+            >
+              Use the proposed merge again
+            </button>
+          ) : null}
         </div>
-      ) : null}
+      </div>
+      {editing ? (
+        <div ref={parent} className="merged-editor" data-testid="merge-editor" />
+      ) : (
+        <pre className="merged-text" tabIndex={0} aria-label={`${name} with both changes combined`}>
+          {edited ?? merged}
+        </pre>
+      )}
     </div>
   )
 }
@@ -200,7 +266,7 @@ export function ConflictDetail({ row, env, id }: { row: StatusRow; env: string; 
         This file is not text (a picture, an archive or similar), so its versions can't be shown side by side. Open it on this computer and in {where} to compare, then keep the one you want.
       </p>
     )
-  } else if (state.detail?.kind === 'file') body = <FileDiff detail={state.detail} env={env} />
+  } else if (state.detail?.kind === 'file') body = <FileDiff detail={state.detail} env={env} label={row.label} />
   else if (state.detail?.kind === 'record') body = <RecordFields detail={state.detail} env={env} />
   return (
     <div className="conflict-detail" id={id} data-testid="conflict-detail">

@@ -24,6 +24,8 @@ export interface RunState {
   preview: PlanPreview | null
   /** Sync: the conflict decisions this run carries (label → resolution). */
   resolutions: Record<string, Resolution> | null
+  /** Sync: the combined files the operator edited, for conflicts resolved `merge` (path → text). */
+  mergeEdits: Record<string, string> | null
   progress: RunProgress | null
   summary: RunSummary | null
   /** What stopped the plan or the run (shown in the sheet, with a way on). */
@@ -66,6 +68,8 @@ export interface RunsSlice {
   picked: string[]
   /** Each opened conflict's details, by label. */
   details: Record<string, DetailState>
+  /** The combined text of a file conflict as the operator edited it, by label (path). */
+  mergeEdits: Record<string, string>
   /** Asks the host for a plan and opens the sheet on its preview. */
   planRun(direction: Direction, opts?: { resolutions?: Record<string, Resolution> }): Promise<void>
   /** Applies the previewed plan. */
@@ -90,6 +94,11 @@ export interface RunsSlice {
   pick(labels: string[] | null, on?: boolean): void
   /** Loads a conflict's two versions for the review. */
   loadDetail(row: StatusRow): Promise<void>
+  /**
+   * Keeps the operator's edit of a file conflict's combined text (null: back to the proposed
+   * merge). Editing it decides the conflict for Combine both.
+   */
+  editMerge(label: string, text: string | null): void
   resetChoices(): void
 }
 
@@ -110,11 +119,14 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
     choiceHistory: [],
     picked: [],
     details: {},
+    mergeEdits: {},
     async planRun(direction, opts = {}) {
       const ref = get().selection
       if (!ref?.env || (get().run && get().run?.stage !== 'done')) return
       const resolutions = opts.resolutions ?? null
-      set({ run: { ref, direction, stage: 'planning', preview: null, resolutions, progress: null, summary: null, error: null, cancelling: false } })
+      const edits = Object.entries(get().mergeEdits).filter(([label]) => resolutions?.[label] === 'merge')
+      const mergeEdits = edits.length ? Object.fromEntries(edits) : null
+      set({ run: { ref, direction, stage: 'planning', preview: null, resolutions, mergeEdits, progress: null, summary: null, error: null, cancelling: false } })
       try {
         const preview = await syncDesk().invoke('run:plan', { projectId: ref.projectId, env: ref.env, direction, itemLimit: 2000 })
         const run = get().run
@@ -137,6 +149,7 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
         const summary = await syncDesk().invoke('run:apply', {
           planId,
           ...(run.resolutions ? { resolutions: run.resolutions } : {}),
+          ...(run.mergeEdits ? { mergeEdits: run.mergeEdits } : {}),
           ...(opts.confirmName !== undefined ? { confirmName: opts.confirmName } : {}),
           ...(opts.allowMassDelete ? { allowMassDelete: true } : {}),
           ...(opts.allowProblems?.length ? { allowProblems: opts.allowProblems } : {}),
@@ -172,7 +185,7 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
       set({ run: { ...run, stage: 'done', summary } })
       if (run.resolutions) {
         // The decisions were carried out (or left, and are asked again): start the review afresh.
-        set({ choices: {}, choiceHistory: [], picked: [], details: {} })
+        set({ choices: {}, choiceHistory: [], picked: [], details: {}, mergeEdits: {} })
         if (get().screen === 'conflicts') void get().loadConflicts()
       }
     },
@@ -193,6 +206,11 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
         set({ conflicts: { ref, rows: [], total: 0, loading: false } })
         get().reportError(err)
       }
+    },
+    editMerge(label, text) {
+      const { [label]: _old, ...rest } = get().mergeEdits
+      set({ mergeEdits: text === null ? rest : { ...rest, [label]: text } })
+      if (text !== null && get().choices[label] !== 'merge') get().choose(label, 'merge')
     },
     choose(label, resolution) {
       const before = get().choices
@@ -241,7 +259,7 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
       }
     },
     resetChoices() {
-      set({ choices: {}, conflicts: null, choiceHistory: [], picked: [], details: {} })
+      set({ choices: {}, conflicts: null, choiceHistory: [], picked: [], details: {}, mergeEdits: {} })
     },
   }
 }

@@ -19,6 +19,7 @@ export const selectChoices = (s: SyncStore) => s.choices
 export const selectChoiceHistory = (s: SyncStore) => s.choiceHistory
 export const selectPicked = (s: SyncStore) => s.picked
 export const selectDetails = (s: SyncStore) => s.details
+export const selectMergeEdits = (s: SyncStore) => s.mergeEdits
 export const selectToasts = (s: SyncStore) => s.toasts
 export const selectEnvTests = (s: SyncStore) => s.envTests
 export const selectActivity = (s: SyncStore) => s.activity
