@@ -80,6 +80,11 @@ test.describe('environments', () => {
     await shoot(page, 'toast-deploy')
     await other.close()
     await sheet.getByTestId('summary-close').click()
+    // The header tells of the deploy, and still does after the next look at the environment.
+    await expect(page.getByTestId('env-meta')).toContainText(/Deployed \d\d:\d\d/)
+    await page.getByRole('button', { name: 'Check now' }).click()
+    await expect(page.getByTestId('env-meta')).toContainText(/checked (just now|\d+ s ago)/)
+    await expect(page.getByTestId('env-meta')).toContainText(/Deployed \d\d:\d\d/)
 
     // The stored token is revoked on the server: the environment says the token was refused and offers a new one.
     const revoked = spawnSync(process.execPath, [SERVER_BIN, 'token', 'revoke', 'ops', '--project-dir', srvDir], { encoding: 'utf8' })

@@ -12,7 +12,7 @@ import path from 'node:path'
 import { itemLabel, type StatusEntry } from '../../src-shared/sync-types.js'
 import type { ErrorPayload } from '../../src-shared/errors.js'
 import { isRequestName, requestSchemas, type Answer, type EventName, type Events, type RequestArgs, type RequestName, type Responses } from '../../src-shared/ipc.js'
-import type { ActivityEntry, EnvironmentView, ItemDetail, ProjectView, RestoreSummary, StatusSummary } from '../../src-shared/views.js'
+import type { ActivityEntry, DeploymentView, EnvironmentView, ItemDetail, ProjectView, RestoreSummary, StatusSummary } from '../../src-shared/views.js'
 import type { UndoResult } from '../engine/undo.js'
 import { DirStore } from '../engine/dir-store.js'
 import { SyncDeskError, describeError } from '../engine/errors.js'
@@ -361,13 +361,28 @@ export class AppHost implements HostPort {
     return s
   }
 
-  /** Looks at both sides of an environment again, keeps the report and announces the summary. */
-  async refreshStatus(projectId: string, env: string): Promise<StatusSummary> {
+  /**
+   * A deployment moved on: the summary kept for the environment says so too, so that the next
+   * status it announces (a poll, a save) does not take the header back to an older deployment.
+   */
+  private deploymentChanged(projectId: string, env: string, deployment: DeploymentView): void {
+    const state = this.envState(projectId, env)
+    if (state.summary) state.summary = { ...state.summary, deployment }
+    this.emit('deployment:changed', { projectId, env, deployment })
+  }
+
+  /**
+   * Looks at both sides of an environment again, keeps the report and announces the summary.
+   * With `askEnvironment` (the operator's "Check now"), the environment is asked afresh rather
+   * than answered from the poller's last manifest, so a token revoked since is found at once.
+   */
+  async refreshStatus(projectId: string, env: string, opts: { askEnvironment?: boolean } = {}): Promise<StatusSummary> {
     const project = this.projectById(projectId)
     const state = this.envState(projectId, env)
     let summary: StatusSummary
     try {
-      const { report, info } = await this.core.status(project, env, { withInfo: true, merges: true, known: this.lives.get(projectId)?.known(env) })
+      const known = this.lives.get(projectId)?.known(env)
+      const { report, info } = await this.core.status(project, env, { withInfo: true, merges: true, known: opts.askEnvironment && known ? { local: known.local } : known })
       state.report = report
       summary = {
         projectId,
@@ -453,7 +468,7 @@ export class AppHost implements HostPort {
   private async finishRun(projectId: string, planId: string, report: RunReport, project: Project, deploy: boolean): Promise<Responses['run:apply']> {
     let deployment = null
     if (deploy && report.direction === 'push' && (report.result?.problems.length ?? 0) === 0 && !report.errors.length) {
-      deployment = await this.core.deploy(project, report.env, { onUpdate: (d) => this.emit('deployment:changed', { projectId, env: report.env, deployment: deploymentView(d) }) })
+      deployment = await this.core.deploy(project, report.env, { onUpdate: (d) => this.deploymentChanged(projectId, report.env, deploymentView(d)) })
     }
     const summary = runSummary({ planId, projectId }, report, deployment, this.now())
     const changed = summary.done.upload + summary.done.download + summary.done.deleteLocal + summary.done.deleteRemote
@@ -524,7 +539,7 @@ export class AppHost implements HostPort {
       },
       'status:summary': async (a) => {
         const state = this.envState(a.projectId, a.env)
-        if (a.refresh || !state.summary) return this.refreshStatus(a.projectId, a.env)
+        if (a.refresh || !state.summary) return this.refreshStatus(a.projectId, a.env, { askEnvironment: a.refresh })
         return state.summary
       },
       'status:page': async (a) => statusPage(await this.reportFor(a.projectId, a.env), { category: a.category, kind: a.kind, search: a.search }, a.offset, a.limit),
@@ -596,7 +611,7 @@ export class AppHost implements HostPort {
       },
       'deploy:start': async (a) => {
         const project = this.projectById(a.projectId)
-        const d = await this.core.deploy(project, a.env, { onUpdate: (x) => this.emit('deployment:changed', { projectId: a.projectId, env: a.env, deployment: deploymentView(x) }) })
+        const d = await this.core.deploy(project, a.env, { onUpdate: (x) => this.deploymentChanged(a.projectId, a.env, deploymentView(x)) })
         await recordActivity(project.stateDir, { at: this.now().toISOString(), env: a.env, kind: 'deploy', result: d.state === 'succeeded' ? 'done' : 'failed', counts: { changed: 0, problems: 0, conflictsLeft: 0 }, backupRunId: null, message: `Deploy of ${a.env} ${d.state}` })
         return deploymentView(d)
       },
