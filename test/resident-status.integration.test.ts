@@ -113,7 +113,8 @@ function editEverything(project: string, env: string, round: number): void {
 
 const START = { 'a.md': 'a\n', 'both.md': 'both\n', 'docs/mv.md': 'to move\n', 'docs/gone-0.md': '0\n', 'docs/gone-1.md': '1\n', 'docs/keep.sql': 'select 1;\n' }
 
-describe.skipIf(!onLinux)('status from a resident host', () => {
+// Each test runs the CLI a dozen times or more, on a machine that may be busy.
+describe.skipIf(!onLinux)('status from a resident host', { timeout: 180_000 }, () => {
   it('prints what a scan prints, after edits made while the host runs', async () => {
     const { root, project, env } = syncedProject(START)
     await startHost(root, project)

@@ -14,7 +14,7 @@ import type { SyncScope } from '../../src-shared/sync-types.js'
 import type { Project } from '../engine/project.js'
 import type { EnvironmentInfo } from '../engine/remote.js'
 import type { StatusReport } from '../engine/sync-engine.js'
-import { acceptedSchema, answerSchema, encodeMessage, socketDirProblem, socketLocation, type StatusRequest } from './status-protocol.js'
+import { acceptedSchema, answerSchema, encodeMessage, socketDirProblem, socketLocation, unpackReport, type StatusRequest } from './status-protocol.js'
 
 /** How long the client waits. */
 export interface ResidentTimeouts {
@@ -120,8 +120,8 @@ function answerOf(message: unknown): ResidentAnswer {
     return { ok: false, why: `the answer is malformed${issue && issue.path.length ? ` at ${issue.path.join('.')}` : ''}` }
   }
   if (checked.data.type === 'refused') return { ok: false, why: `the host refused: ${checked.data.message}` }
-  const raw = message as { report: StatusReport; info: EnvironmentInfo | null }
-  return { ok: true, report: raw.report, info: raw.info }
+  const raw = message as { report: { status: Record<string, unknown[]> }; info: EnvironmentInfo | null }
+  return { ok: true, report: unpackReport(raw.report), info: raw.info }
 }
 
 function refusalOf(message: unknown): ResidentAnswer {

@@ -1,7 +1,8 @@
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { acceptedSchema, answerSchema, socketLocation, statusRequestSchema } from './status-protocol.js'
+import type { StatusReport } from '../engine/sync-engine.js'
+import { acceptedSchema, answerSchema, encodeMessage, socketLocation, statusRequestSchema, unpackReport } from './status-protocol.js'
 
 describe('where a project host listens', () => {
   it('in the project state folder, or in a private folder of the user when that path is too long for a socket', () => {
@@ -43,5 +44,28 @@ describe('the messages', () => {
     expect(answerSchema.safeParse({ v: 1, type: 'status', report: { ...report, status: { ...report.status, in_sync: [{ ...entry, local: 'gone' }] } }, info: null }).success).toBe(false)
     expect(answerSchema.safeParse({ v: 1, type: 'status', report: { ...report, counts: undefined }, info: null }).success).toBe(false)
     expect(answerSchema.safeParse({ v: 1, type: 'refused', code: 'busy', message: 'later' }).success).toBe(true)
+  })
+  it('file entries travel as rows and come back as the same objects, keys in the same order', () => {
+    const file = (p: string, over: Record<string, unknown> = {}) => ({ kind: 'file', path: p, local: 'unchanged', remote: 'unchanged', localHash: `h-${p}`, remoteHash: `h-${p}`, baseHash: `h-${p}`, localSize: 3, remoteSize: 3, localMtimeMs: 1.5, remoteMtimeMs: 2.25, ...over })
+    const report = {
+      env: 'staging', remote: 'folder /e', scope: 'all',
+      status: {
+        remote_to_local: [file('r.md', { remote: 'modified', remoteHash: 'other' })],
+        local_to_remote: [file('gone.md', { local: 'deleted', localHash: null, localSize: null, localMtimeMs: null })],
+        conflicts: [file('c.md', { local: 'modified', remote: 'modified', localHash: 'x', remoteHash: 'y', mergeable: true, mergedText: 'm' })],
+        in_sync: [file('a.md'), file('b.md'), { kind: 'record', table: 'agents', key: '1', local: 'unchanged', remote: 'unchanged', localHash: 'k', remoteHash: 'k', baseHash: 'k', fields: [] }],
+      },
+      skipped: [], warnings: [], baselineExisted: true, lastSyncAt: null, counts: { local: 1, remote: 1, baseline: 1 }, recordCounts: { local: 1, remote: 1, baseline: 1 },
+    } as unknown as StatusReport
+    const wire = encodeMessage({ type: 'status', report, info: null })
+    expect(wire.length).toBeLessThan(JSON.stringify(report).length)
+    const message = JSON.parse(wire) as { report: { status: Record<string, unknown[]> } }
+    expect(Array.isArray(message.report.status.in_sync?.[0])).toBe(true)
+    expect(Array.isArray(message.report.status.conflicts?.[0])).toBe(false)
+    expect(answerSchema.safeParse(message).success).toBe(true)
+    expect(JSON.stringify(unpackReport(message.report))).toBe(JSON.stringify(report))
+    const bad = JSON.parse(wire) as { report: { status: Record<string, unknown[][]> } }
+    ;(bad.report.status.in_sync?.[0] as unknown[])[2] = 'gone'
+    expect(answerSchema.safeParse(bad).success).toBe(false)
   })
 })

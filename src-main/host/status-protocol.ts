@@ -92,7 +92,20 @@ const recordEntry = z.looseObject({
   mergedData: z.optional(recordData),
 })
 
-const entries = z.array(z.discriminatedUnion('kind', [fileEntry, recordEntry]))
+/**
+ * The keys of a file entry, in the engine's order. A file entry with exactly these keys in this
+ * order goes on the wire as a row of their values (a third of the bytes, parsed and checked in
+ * half the time); the client makes the object again, keys in the same order, so that its JSON is
+ * the engine's. Any other entry goes as it is.
+ */
+export const FILE_ROW_KEYS = ['kind', 'path', 'local', 'remote', 'localHash', 'remoteHash', 'baseHash', 'localSize', 'remoteSize', 'localMtimeMs', 'remoteMtimeMs'] as const
+
+/** In a row, a remote or base hash equal to the local one is written as 0. */
+const SAME_AS_LOCAL = 0
+const hashOrSame = z.union([z.literal(SAME_AS_LOCAL), maybeHash])
+const fileRow = z.tuple([z.literal('file'), z.string(), side, side, maybeHash, hashOrSame, hashOrSame, maybeNumber, maybeNumber, maybeNumber, maybeNumber])
+
+const entries = z.array(z.union([fileRow, z.discriminatedUnion('kind', [fileEntry, recordEntry])]))
 const counts = z.looseObject({ local: z.number(), remote: z.number(), baseline: z.number() })
 
 /** A StatusReport as the engine makes it (see sync-engine.ts). */
@@ -146,9 +159,65 @@ export type HostAnswer = { type: 'status'; report: StatusReport; info: Environme
 /** Why a host refuses: not its project, not its version, too many at once, not live, or a failure. */
 export type RefusalCode = 'invalid-request' | 'version' | 'wrong-project' | 'busy' | 'unavailable' | 'failed'
 
-/** One message as it goes on the wire: JSON, then a newline. */
+/** One message as it goes on the wire: JSON, then a newline (a status's file entries as rows). */
 export function encodeMessage(message: Record<string, unknown>): string {
-  return `${JSON.stringify({ v: STATUS_PROTOCOL_VERSION, ...message })}\n`
+  const out = message.type === 'status' && message.report ? { ...message, report: packReport(message.report as StatusReport) } : message
+  return `${JSON.stringify({ v: STATUS_PROTOCOL_VERSION, ...out })}\n`
+}
+
+const CATEGORY_KEYS = ['remote_to_local', 'local_to_remote', 'conflicts', 'in_sync'] as const
+
+/** A report with its common file entries as rows (see FILE_ROW_KEYS). */
+function packReport(report: StatusReport): unknown {
+  const status: Record<string, unknown[]> = {}
+  for (const c of CATEGORY_KEYS) {
+    const list = report.status[c]
+    const packed = new Array<unknown>(list.length)
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i] as unknown as Record<string, unknown>
+      packed[i] = isPlainFileEntry(e) ? fileRowOf(e) : e
+    }
+    status[c] = packed
+  }
+  return { ...report, status: { ...report.status, ...status } }
+}
+
+function isPlainFileEntry(e: Record<string, unknown>): boolean {
+  if (e.kind !== 'file') return false
+  let i = 0
+  for (const k in e) if (k !== FILE_ROW_KEYS[i++] || e[k] === undefined) return false
+  return i === FILE_ROW_KEYS.length
+}
+
+function fileRowOf(e: Record<string, unknown>): unknown[] {
+  const local = e.localHash
+  return [e.kind, e.path, e.local, e.remote, local, local !== null && e.remoteHash === local ? SAME_AS_LOCAL : e.remoteHash, local !== null && e.baseHash === local ? SAME_AS_LOCAL : e.baseHash, e.localSize, e.remoteSize, e.localMtimeMs, e.remoteMtimeMs]
+}
+
+/** The report of a checked status message, its rows made objects again (in place: the message is the caller's). */
+export function unpackReport(report: { status: Record<string, unknown[]> }): StatusReport {
+  for (const c of CATEGORY_KEYS) {
+    const list = report.status[c] as unknown[]
+    for (let i = 0; i < list.length; i++) {
+      const row = list[i]
+      if (!Array.isArray(row)) continue
+      const local = row[4]
+      list[i] = {
+        kind: row[0],
+        path: row[1],
+        local: row[2],
+        remote: row[3],
+        localHash: local,
+        remoteHash: row[5] === SAME_AS_LOCAL ? local : row[5],
+        baseHash: row[6] === SAME_AS_LOCAL ? local : row[6],
+        localSize: row[7],
+        remoteSize: row[8],
+        localMtimeMs: row[9],
+        remoteMtimeMs: row[10],
+      }
+    }
+  }
+  return report as unknown as StatusReport
 }
 
 /** Where a project's host listens, and the folder that holds it (null for a named pipe). */
