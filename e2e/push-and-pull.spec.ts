@@ -75,8 +75,9 @@ test.describe('pushing and pulling', () => {
     await shoot(page, 'dashboard-up-to-date')
 
     // A file saved while the dashboard is open shows up without a reload.
+    // Within a second as the issue asks, with half a second's margin for a busy test machine.
     put(project, 'services/skills/refunds/index.md', '# Refunds\n')
-    await expect.poll(() => tileCount(page, 'local_to_remote').textContent(), { timeout: 5_000 }).toBe('1')
+    await expect(tileCount(page, 'local_to_remote')).toHaveText('1', { timeout: 1_500 })
     await page.locator('[data-testid="pending-row"][data-label="services/skills/refunds/index.md"]').waitFor({ timeout: 5_000 })
   })
 
