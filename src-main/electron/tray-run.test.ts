@@ -87,6 +87,12 @@ describe('runFromTray', () => {
     expect(await runFromTray(broke.host, target, 'pull')).toMatchObject({ kind: 'failed', error: { code: 'io' } })
   })
 
+  it('opens the window for a push whose files have problems, protected or not', () => {
+    const checks = { items: [], itemsTotal: 2, problemsTotal: 3, unchecked: [], uncheckedTotal: 0, refuses: false } as unknown as NonNullable<PlanPreview['checks']>
+    expect(whyPlanNeedsOperator(plan({ direction: 'push', checks }))).toBe('the checks found problems in 2 files to send')
+    expect(whyPlanNeedsOperator(plan({ direction: 'push', checks: { ...checks, itemsTotal: 0, problemsTotal: 0 } }))).toBeNull()
+  })
+
   it('lets a plain pull, push or sync through', () => {
     expect(whyPlanNeedsOperator(plan({ direction: 'push', counts: { upload: 3, download: 0 } }))).toBeNull()
     expect(whyPlanNeedsOperator(plan({ direction: 'pull', conflicts: [{ label: 'kept.md' } as PlanPreview['conflicts'][number]] }))).toBeNull()

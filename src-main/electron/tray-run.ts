@@ -31,6 +31,8 @@ export function whyPlanNeedsOperator(plan: PlanPreview): string | null {
   if (plan.guard) return plan.guard
   if (plan.counts.replaceLocal > 0 || plan.counts.replaceRemote > 0) return 'it would replace changes'
   if (plan.direction === 'sync' && plan.conflicts.length > 0) return 'there are conflicts to decide'
+  // Problems in files to send are shown before they go, wherever they go.
+  if (plan.checks && plan.checks.itemsTotal > 0) return `the checks found problems in ${plan.checks.itemsTotal === 1 ? '1 file' : `${plan.checks.itemsTotal} files`} to send`
   return null
 }
 
