@@ -27,6 +27,7 @@ import { systemClock, type Clock } from './clock.js'
 import { DisposableStore, toDisposable } from './disposable.js'
 import { pollEnvironment, type EnvironmentPoller } from './environment-poller.js'
 import { LiveTree } from './live-tree.js'
+import { socketDirProblem } from './status-protocol.js'
 import { watchProject } from './project-watcher.js'
 import { isLocalFileSystem, type TreeWatch, type TreeWatchOptions } from './tree-watch.js'
 
@@ -206,7 +207,8 @@ export class LiveProject {
       dir,
       filter,
       cacheFile,
-      cookieDir: this.project.stateDir,
+      // Marker files go only into a state folder of this user's (another user's CLI would refuse a file of ours there).
+      cookieDir: socketDirProblem(this.project.stateDir, { privateOnly: false }) === null ? this.project.stateDir : null,
       clock: this.clock,
       rescanIntervalMs: this.opts.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
       watchTree: this.opts.watchTree,
@@ -248,8 +250,9 @@ export class LiveProject {
       check: async (signal) => {
         state.remote ??= await this.openRemote(env)
         const scan = await state.remote.scan(this.project.filter(), { signal })
+        // The listing kept is the same object while nothing in it changed: a status made from it stands.
         const changed = !state.scan || !sameListing(state.scan, scan)
-        state.scan = scan
+        if (changed) state.scan = scan
         return changed ? 'changed' : 'same'
       },
       onChanged: () => this.events.onStale(env),
@@ -297,9 +300,17 @@ function asListing(scan: ScanResult): RemoteScan {
   return { files: scan.files, skipped: scan.skipped }
 }
 
-/** Whether two listings of an environment hold the same files with the same content. */
+/** Whether two listings of an environment are the same: files (content, size, mtime) and skipped items. */
 function sameListing(a: RemoteScan, b: RemoteScan): boolean {
   if (a.files.size !== b.files.size || a.skipped.length !== b.skipped.length) return false
-  for (const [p, e] of a.files) if (b.files.get(p)?.hash !== e.hash) return false
+  for (const [p, e] of a.files) {
+    const o = b.files.get(p)
+    if (!o || o.hash !== e.hash || o.size !== e.size || o.mtimeMs !== e.mtimeMs) return false
+  }
+  for (let i = 0; i < a.skipped.length; i++) {
+    const x = a.skipped[i]
+    const y = b.skipped[i]
+    if (x?.path !== y?.path || x?.reason !== y?.reason) return false
+  }
   return true
 }
