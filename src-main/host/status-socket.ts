@@ -123,6 +123,8 @@ export async function listenStatusSocket(opts: StatusSocketOptions): Promise<Sta
     if (active >= maxConcurrent) return refuse(socket, 'busy', 'This host is answering too many requests at once.')
     active++
     try {
+      // The request is in: the answer may take longer than a silence is allowed (the client keeps its own time).
+      socket.setTimeout(0)
       send(socket, { type: 'accepted' })
       let answer: HostAnswer
       try {
