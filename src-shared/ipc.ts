@@ -92,6 +92,8 @@ export const requestSchemas = {
     allowMassDelete: z.optional(z.boolean()),
     /** Files to write to a protected environment although the checks found problems in them (the preview's checks.items). */
     allowProblems: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.maxLength(100_000))),
+    /** Create the tables the preview lists in tables.create (each with its statement) before the records are carried. */
+    createTables: z.optional(z.boolean()),
     /** sync: the merged text of a file conflict resolved `merge`, as the operator edited it, by path (UTF-8, at most 1 MiB each). */
     mergeEdits: z.optional(z.record(z.string().check(z.maxLength(4096)), z.string().check(z.maxLength(MAX_MERGE_EDIT_CHARS)))),
     deploy: z.optional(z.boolean()),

@@ -192,6 +192,46 @@ export interface PlanChecks {
   refuses: boolean
 }
 
+/** A synced table one side lacks that a run can create from the other side's definition. */
+export interface TableCreationView {
+  table: string
+  /** Where it is created: `remote` in the environment, `local` here. */
+  side: 'local' | 'remote'
+  /** The CREATE TABLE statement run there (what the operator approves). */
+  statement: string
+  /** The records of the side that has the table: the run carries them once it is made. */
+  records: number
+  /** What the copy leaves out (defaults, indexes, other constraints), in words. */
+  notes: string[]
+}
+
+/** One column that differs between the two sides' tables. */
+export interface ColumnDifferenceView {
+  name: string
+  /** Its declared type here; null: the local table has no such column. */
+  local: string | null
+  /** Its declared type in the environment; null: the environment's table has no such column. */
+  remote: string | null
+  /** In words: "only in the local table", "REAL locally, integer in the environment". */
+  problem: string
+}
+
+/**
+ * The synced tables of a plan: the ones it creates first when the operator says so
+ * (`createTables` of run:apply), those that cannot be created, and those whose columns differ.
+ * A table one side lacks is left out of the records until it is created.
+ */
+export interface PlanTablesView {
+  /** Tables this run creates, each on its side, when `createTables` is set. */
+  create: TableCreationView[]
+  /** Tables that cannot be created, and why (their columns named). */
+  refused: { table: string; side: 'local' | 'remote'; reason: string }[]
+  /** Tables both sides have whose columns differ (their records are compared all the same). */
+  mismatches: { table: string; columns: ColumnDifferenceView[] }[]
+  /** The environment's name to type when the tables are created in it (a protected environment), else null. */
+  confirmName: string | null
+}
+
 /** A plan's preview: what will be uploaded, downloaded, replaced and deleted; what needs confirming. */
 export interface PlanPreview {
   planId: string
@@ -211,6 +251,8 @@ export interface PlanPreview {
   confirmName: string | null
   /** What the checks found in the files this plan writes to the environment (the host always sets it; optional for previews made by hand, as in tests). */
   checks?: PlanChecks
+  /** The tables this plan can create first, and those that cannot be or differ (the host always sets it; optional as `checks`). */
+  tables?: PlanTablesView
   /** Nothing to do. */
   empty: boolean
   createdAt: string
@@ -234,6 +276,8 @@ export interface RunSummary {
   errors: string[]
   warnings: string[]
   deployment: DeploymentView | null
+  /** The tables the run created first, each on its side, with the statement run (the host always sets it). */
+  tablesCreated?: { table: string; side: 'local' | 'remote'; statement: string }[]
   finishedAt: string
 }
 
@@ -246,6 +290,8 @@ export interface BackupView {
   overwritten: number
   deleted: number
   created: number
+  /** The space the backup takes on disk, in bytes (when the host says it). */
+  bytes?: number
 }
 
 /** What a restore did. */

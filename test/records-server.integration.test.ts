@@ -7,9 +7,10 @@
  * operators pushing the same record at once (exactly one wins, no row lost).
  */
 import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { REPO, cleanupTemps, cliAsync, ensureBuilt, tempDir } from './helpers.js'
+import { REPO, cleanupTemps, cliAsync, ensureBuilt, put, tempDir } from './helpers.js'
 import { categoriesOf, insert, makePostgres, makeProject, must, pgQuery, rawRows, recordData, records, sql, startServerProcess, statusJson, type CliProject, type Row, type ServerProcess } from './records-support.js'
 import { createTestDatabase, postgresUnavailable } from './support/postgres.js'
 
@@ -172,17 +173,32 @@ describe.skipIf(postgresUnavailable() !== null)('records through an environment 
   })
 })
 
-describe('a server without a database', () => {
-  it('is reported, and files still sync', async () => {
+describe('a server started on an empty folder (no --database-url)', () => {
+  it('has its embedded SQLite database; status warns of the missing tables, files still sync, and a push told to creates the table', async () => {
     const dir = path.join(tempDir('syncdesk-records-server-'), 'env')
     const srv = await startServerProcess(dir)
     servers.push(srv)
+    const dbFile = path.join(dir, '.syncdesk-server', 'database.sqlite')
+    expect(fs.existsSync(dbFile)).toBe(true)
+    const db = await fetch(`${srv.url}/v1/database`, { headers: { authorization: `Bearer ${srv.token}` } })
+    expect(await db.json()).toEqual({ database: { kind: 'sqlite' } })
+
     const a = project(srv, 'a', [{ id: 1, name: 'x' }])
+    put(a.dir, 'notes.md', 'a file\n')
     const st = a.run('status', '--format', 'json')
-    expect(st.code).toBe(0)
-    expect(st.stderr).toMatch(/has no database/)
+    expect(st.code, st.stderr).toBe(0)
+    expect(st.stderr).toMatch(/Warning: cloud has no table agents; a push can create it \(--create-tables\)/)
+    // Files are compared as before; the tables the environment lacks are left out.
+    expect(JSON.parse(st.stdout).local_to_remote).toEqual([expect.objectContaining({ kind: 'file', path: 'notes.md' })])
     const rec = a.run('status', '--format', 'json', '--scope', 'records')
-    expect(rec.code).not.toBe(0)
-    expect(rec.stderr).toMatch(/has no database/)
+    expect(rec.code, rec.stderr).toBe(0)
+    expect(rec.stderr).toMatch(/cloud has no table skills; a push can create it/)
+
+    const push = a.run('push', '--yes', '--create-tables')
+    expect(push.code, push.stderr + push.stdout).toBe(0)
+    expect(push.stdout).toMatch(/Created table agents in cloud: CREATE TABLE "agents"/)
+    expect(rawRows(dbFile)).toEqual([{ id: 1n, name: 'x', config: null, enabled: null, score: null, big: null, updated_at: null }])
+    expect(fs.readFileSync(path.join(dir, 'notes.md'), 'utf8')).toBe('a file\n')
+    expect(categoriesOf(statusJson(a))).toEqual({ '1': 'in_sync' })
   })
 })

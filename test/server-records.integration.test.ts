@@ -6,6 +6,7 @@
  * through a separate connection).
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import pg from 'pg'
@@ -15,6 +16,8 @@ import { openRecordStore } from '../src-main/engine/records/open-record-store.js
 import type { RecordEntry, RecordStore, TableSpec } from '../src-main/engine/records/record-store.js'
 import { ServerRemote } from '../src-main/remotes/server-remote.js'
 import type { RemoteRecords } from '../src-main/engine/remote.js'
+import { initProject } from '../src-main/engine/project.js'
+import { getStatus, runDirection } from '../src-main/engine/sync-engine.js'
 import { SERVER_DATA_DIR } from '../src-server/environment.js'
 import { rawRequest, startTestServer, type RawAnswer, type TestServer } from '../src-server/testing.js'
 import { createTestDatabase, postgresUnavailable } from './support/postgres.js'
@@ -75,6 +78,16 @@ const backends: Backend[] = [
     },
   },
 ]
+
+/** The tables of a SQLite file, by name. */
+function sqliteTables(file: string): string[] {
+  const db = new Database(file, { readonly: true })
+  try {
+    return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name)
+  } finally {
+    db.close()
+  }
+}
 
 function errorCode(a: RawAnswer): string | undefined {
   return (a.json as { error?: { code?: string } } | null)?.error?.code
@@ -394,7 +407,7 @@ for (const backend of backends) {
   })
 }
 
-describe('an environment server without a database', () => {
+describe('an environment server started on an empty folder', () => {
   let srv: TestServer
   beforeEach(async () => {
     srv = await startTestServer()
@@ -403,19 +416,55 @@ describe('an environment server without a database', () => {
     await srv.close()
   })
 
-  it('says database: null and answers 404 no-database on table routes; ServerRemote.openRecords gives null', async () => {
+  it('has its embedded SQLite database with no tables: a missing table is not-found, and a push told to creates it', async () => {
+    const dbFile = path.join(srv.projectDir, SERVER_DATA_DIR, 'database.sqlite')
+    expect(fs.existsSync(dbFile)).toBe(true)
     const st = await rawRequest(srv.url, 'GET', '/v1/status', { token: srv.tokens.reader })
-    expect((st.json as { database: unknown }).database).toBeNull()
-    expect((st.json as { items: Record<string, unknown> }).items.records).toBeUndefined()
+    expect((st.json as { database: unknown }).database).toEqual({ kind: 'sqlite' })
+    const db = await rawRequest(srv.url, 'GET', '/v1/database', { token: srv.tokens.reader })
+    expect(db.json).toEqual({ database: { kind: 'sqlite' } })
     const list = await rawRequest(srv.url, 'GET', '/v1/tables/agents/records', { token: srv.tokens.reader })
     expect(list.status).toBe(404)
-    expect(errorCode(list)).toBe('no-database')
+    expect(errorCode(list)).toBe('table-not-found')
     const put = await rawRequest(srv.url, 'PUT', '/v1/tables/agents/records/1', { token: srv.tokens.writer, headers: { 'content-type': 'application/json', 'if-none-match': '*' }, body: '{}' })
     expect(put.status).toBe(404)
-    expect(fs.existsSync(path.join(srv.projectDir, SERVER_DATA_DIR, 'database.sqlite'))).toBe(false)
-    const remote = new ServerRemote('staging', srv.url, srv.tokens.reader)
+    const remote = new ServerRemote('staging', srv.url, srv.tokens.writer)
     try {
-      expect(await remote.openRecords()).toBeNull()
+      const records = await remote.openRecords()
+      expect(records?.dialect).toBe('sqlite')
+      await expect(records?.list(AGENTS)).rejects.toMatchObject({ code: 'not-found', details: { env: 'staging', table: 'agents', side: 'remote' } })
+
+      // A project with the table and rows: status warns (no error), a push without a yes leaves the
+      // table out, a push told to create it creates it and the rows arrive.
+      const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-fresh-server-'))
+      try {
+        const { project } = await initProject(projectDir)
+        const localFile = path.join(projectDir, 'app.sqlite')
+        const local = new Database(localFile)
+        local.exec(SQLITE_SCHEMA)
+        local.close()
+        project.config.database = { kind: 'sqlite', path: 'app.sqlite' }
+        project.config.tables = [AGENTS]
+        const status = await getStatus(project, remote, { scope: 'records' })
+        expect(status.warnings).toContain('staging has no table agents; a push can create it (--create-tables)')
+        expect(status.tables.create.map((c) => [c.table, c.side, c.records])).toEqual([['agents', 'remote', 3]])
+        const without = await runDirection(project, remote, { direction: 'push', scope: 'records' })
+        expect(without.result?.done).toEqual([])
+        expect(without.plan.tables.create[0]?.statement).toMatch(/^CREATE TABLE "agents" \("id" BIGINT NOT NULL, "name" TEXT NOT NULL, /)
+        expect(sqliteTables(dbFile)).toEqual([])
+        const pushed = await runDirection(project, remote, { direction: 'push', scope: 'records', createTables: true })
+        expect(pushed.createdTables?.created.map((c) => c.table)).toEqual(['agents'])
+        expect(pushed.result?.problems).toEqual([])
+        const raw = new Database(dbFile, { readonly: true })
+        try {
+          expect(raw.prepare('SELECT id, name, enabled FROM agents ORDER BY id').all()).toEqual([{ id: 1, name: 'alpha', enabled: 1 }, { id: 2, name: 'beta', enabled: 0 }, { id: 3, name: 'gamma', enabled: 1 }])
+        } finally {
+          raw.close()
+        }
+        expect((await getStatus(project, remote, { scope: 'records' })).status.in_sync.length).toBe(3)
+      } finally {
+        fs.rmSync(projectDir, { recursive: true, force: true })
+      }
     } finally {
       await remote.close()
     }

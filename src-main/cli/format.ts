@@ -8,7 +8,7 @@
 import type { SideChange, StatusEntry, SyncProgress, SyncStatus } from '../../src-shared/sync-types.js'
 import { itemLabel } from '../../src-shared/sync-types.js'
 import { displayName, displayText } from '../../src-shared/display-text.js'
-import { planTotals, type Action, type DeploymentInfo, type EnvironmentInfo, type RunReport, type StatusReport } from '../host/engine-types.js'
+import { planTotals, type Action, type DeploymentInfo, type EnvironmentInfo, type RunReport, type StatusReport, type TableToCreate } from '../host/engine-types.js'
 
 /** A local date-time like `2024-11-01 14:32`. */
 export function formatTime(ms: number | null): string {
@@ -105,7 +105,11 @@ export function formatRun(r: RunReport): string {
   const env = displayName(r.env)
   if (r.dryRun) {
     lines.push(`Dry run of ${r.direction} with ${env}: nothing was changed.`)
-    if (r.plan.actions.length === 0) lines.push('Nothing to transfer.')
+    if (r.plan.actions.length === 0 && r.plan.tables.create.length === 0) lines.push('Nothing to transfer.')
+    if (r.plan.tables.create.length) {
+      lines.push(`Tables to create first (with --create-tables, or a yes when asked):`)
+      for (const t of r.plan.tables.create) for (const l of tableCreationLines(t, r.env)) lines.push(`  ${l}`)
+    }
     const width = 10 + env.length
     const heldBack = new Set(r.refused)
     for (const a of r.plan.actions) {
@@ -129,6 +133,13 @@ export function formatRun(r: RunReport): string {
     if (r.backupRunId && r.backedUp > 0) lines.push(`The ${r.backedUp} local item(s) this run replaced or deleted are backed up; to undo its local changes: syncdesk backups restore ${r.backupRunId}`)
     else if (r.backupRunId && r.direction !== 'pull' && r.direction !== 'clone') lines.push(`To undo this run: syncdesk undo ${r.backupRunId}`)
     else if (r.backupRunId) lines.push(`To undo this run's local changes: syncdesk backups restore ${r.backupRunId}`)
+    for (const c of r.createdTables?.created ?? []) lines.push(`Created table ${displayName(c.table)} ${c.side === 'remote' ? `in ${env}` : 'here'}: ${displayText(c.statement)}`)
+    const made = new Set([...(r.createdTables?.created ?? []), ...(r.createdTables?.existed ?? []), ...(r.createdTables?.failed ?? [])].map((c) => c.table))
+    const notMade = r.plan.tables.create.filter((c) => !made.has(c.table))
+    if (notMade.length) {
+      const names = notMade.map((c) => `${displayName(c.table)} ${c.side === 'remote' ? `in ${env}` : 'here'}`).join(', ')
+      lines.push(`Not created: table ${names}, so ${notMade.length === 1 ? 'its' : 'their'} records were not carried. To create ${notMade.length === 1 ? 'it' : 'them'}: syncdesk ${r.direction} --env ${env} --create-tables (--dry-run shows the statement).`)
+    }
     if (res?.cancelled) lines.push(`Cancelled: ${t.items - done.length - res.problems.length} items were not started; what was done is recorded.`)
     if (r.replanned.length) lines.push(`${r.replanned.length} item(s) changed while the run went and were planned again from a fresh look: ${r.replanned.slice(0, 10).map(displayName).join(', ')}${r.replanned.length > 10 ? ', …' : ''}`)
     for (const l of formatChecks(r)) lines.push(l)
@@ -152,6 +163,39 @@ export function formatRun(r: RunReport): string {
   for (const e of r.errors) lines.push(`Error: ${displayText(e)}`)
   if (r.errors.length) lines.push('Every file already transferred is whole and the next run recognises it; fix the problem (free some space?) and run again.')
   return lines.join('\n')
+}
+
+/**
+ * A table a run can create, in lines: where, from which side, what it then carries, its
+ * statement, and what the copy leaves out (defaults, other constraints).
+ */
+export function tableCreationLines(t: TableToCreate, envName: string): string[] {
+  const env = displayName(envName)
+  const table = displayName(t.table)
+  const records = `${t.records} record${t.records === 1 ? '' : 's'}`
+  const lines = [
+    t.side === 'remote'
+      ? `Create table ${table} in ${env} from the local definition, then push its ${records}:`
+      : `Create table ${table} here from ${env}'s definition, then pull its ${records}:`,
+    `  ${displayText(t.statement)}`,
+  ]
+  for (const n of t.definition.notes) lines.push(`  note: ${displayText(n)}`)
+  return lines
+}
+
+/** The tables of a run as --format json and the MCP tools show them: those it creates (or would), those it created, and what could not be. */
+export function tablesJson(r: RunReport): Record<string, unknown> {
+  const t = r.plan.tables
+  const view = (c: TableToCreate) => ({ table: c.table, side: c.side, statement: c.statement, records: c.records, notes: c.definition.notes })
+  return {
+    create: t.create.map(view),
+    other_direction: t.otherDirection.map(view),
+    created: r.createdTables?.created ?? [],
+    existed: r.createdTables?.existed ?? [],
+    failed: r.createdTables?.failed ?? [],
+    refused: t.refused,
+    mismatches: t.mismatches,
+  }
 }
 
 /** The most problems listed in a run's summary (--format json lists them all). */

@@ -24,6 +24,7 @@ import { SyncDeskError, describeError } from '../../src-shared/errors.js'
 import type { DeploymentInfo, Project, RunReport } from '../host/engine-types.js'
 import type { SyncHost } from '../host/sync-host.js'
 import { mcpHint } from './error-words.js'
+import { tablesJson } from './format.js'
 
 export interface McpOptions {
   /** The project used when a tool call names none. */
@@ -69,6 +70,10 @@ const runArgs = {
     .array(z.string().min(1))
     .optional()
     .describe('Files to push to a protected environment although the checks found problems in them (a YAML or JSON syntax error, what looks like a secret). Without it such files are held back and listed in checks: ask the user first.'),
+  create_tables: z
+    .boolean()
+    .optional()
+    .describe("Create the synced tables one side lacks (a push: in the environment; a pull or clone: locally) from the other side's definition, then carry their records in the same call. A dry run lists each table with its CREATE TABLE statement; without this, such tables are left out and named."),
 }
 const direction = z.enum(['push', 'pull']).describe('push: local → environment; pull: environment → local.')
 
@@ -92,7 +97,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
   }
 
   const run = async (
-    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; merge_conflicts?: string[]; allow_mass_delete?: boolean; confirm_env?: string; allow_problems?: string[] },
+    args: { env?: string; project_dir?: string; dry_run?: boolean; overwrite_conflicts?: string[]; merge_conflicts?: string[]; allow_mass_delete?: boolean; confirm_env?: string; allow_problems?: string[]; create_tables?: boolean },
     dir: Direction,
     scope: SyncScope,
     deploy = false,
@@ -107,11 +112,12 @@ export function createMcpServer(opts: McpOptions): McpServer {
         // Naming a conflict in overwrite_conflicts is the confirmation this face asks for.
         const resolutions = args.merge_conflicts?.length ? new Map(args.merge_conflicts.map((label) => [label, 'merge' as const])) : undefined
         // Naming conflicts confirms replacing them; a protected environment needs its name from the user.
-        const needed = host.confirmNameFor(handle, resolutions)
+        const createTables = !!args.create_tables
+        const needed = host.confirmNameFor(handle, resolutions, createTables)
         const isProtected = !!project.config.environments[env]?.protected
         const confirmName = needed !== null && !isProtected ? needed : args.confirm_env
         const allowProblems = args.allow_problems?.length ? new Set(args.allow_problems) : undefined
-        report = args.dry_run ? host.dryRunReport(handle, resolutions, allowProblems) : await host.apply(handle.id, { resolutions, allowMassDelete: args.allow_mass_delete, confirmName, allowProblems })
+        report = args.dry_run ? host.dryRunReport(handle, resolutions, allowProblems) : await host.apply(handle.id, { resolutions, allowMassDelete: args.allow_mass_delete, confirmName, allowProblems, createTables })
       } finally {
         await host.discard(handle.id)
       }
@@ -122,7 +128,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
         deployment = await host.deploy(project, env)
       }
       const data = runSummary(report, deployment)
-      const summary = `${report.dryRun ? 'Dry run: would' : 'Did'} ${dir} with ${displayName(env)}: ${report.plan.actions.length} items${report.plan.conflictsLeft.length ? `; ${report.plan.conflictsLeft.length} conflicts reported, not resolved` : ''}${deployment ? `; deployment ${displayText(String(deployment.state))}` : ''}.${checksSummary(report, env)}`
+      const summary = `${report.dryRun ? 'Dry run: would' : 'Did'} ${dir} with ${displayName(env)}: ${report.plan.actions.length} items${report.plan.conflictsLeft.length ? `; ${report.plan.conflictsLeft.length} conflicts reported, not resolved` : ''}${deployment ? `; deployment ${displayText(String(deployment.state))}` : ''}.${tablesSummary(report, env)}${checksSummary(report, env)}`
       const failed = (deployment && deployment.state === 'failed') || report.errors.length > 0 || failedItems > 0
       return failed ? { ...ok(summary, data), isError: true } : ok(summary, data)
     } catch (err) {
@@ -188,7 +194,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
     'sync_project_to_local',
     {
       description: 'Pull the whole environment into an empty local project directory (a clone). With folder, a new directory is set up for that environment folder.',
-      inputSchema: { ...common, folder: z.string().min(1).optional().describe('For a new project directory: the environment folder to clone from.') },
+      inputSchema: { ...common, folder: z.string().min(1).optional().describe('For a new project directory: the environment folder to clone from.'), create_tables: runArgs.create_tables },
     },
     async (args) => {
       try {
@@ -229,6 +235,23 @@ function entryJson(e: import('../../src-shared/sync-types.js').StatusEntry): Rec
   return { table: e.table, key: e.key, local: e.local, remote: e.remote, fields: e.fields, mergeable: e.mergeable ?? false }
 }
 
+/** The tables a run creates, would create or left out, with their statements, in sentences for the assistant (the details are in `tables`). */
+function tablesSummary(r: RunReport, env: string): string {
+  const where = (side: 'local' | 'remote') => (side === 'remote' ? `in ${displayName(env)}` : 'locally')
+  const parts: string[] = []
+  const created = r.createdTables?.created ?? []
+  for (const c of created) parts.push(`Created table ${displayName(c.table)} ${where(c.side)}: ${displayText(c.statement)}`)
+  for (const f of r.createdTables?.failed ?? []) parts.push(`Could not create table ${displayName(f.table)} ${where(f.side)}: ${displayText(f.message)}`)
+  const handled = new Set([...created, ...(r.createdTables?.existed ?? []), ...(r.createdTables?.failed ?? [])].map((c) => c.table))
+  const pending = r.plan.tables.create.filter((c) => !handled.has(c.table))
+  for (const c of pending) {
+    const verb = r.dryRun ? 'Would create' : 'Did not create'
+    parts.push(`${verb} table ${displayName(c.table)} ${where(c.side)} (then carry its ${c.records} records): ${displayText(c.statement)}`)
+  }
+  if (pending.length) parts.push(r.dryRun ? 'A run with create_tables: true creates them first; without it they are left out.' : 'Tell the user; call again with create_tables: true to create them.')
+  return parts.length ? ` ${parts.join(' ')}` : ''
+}
+
 /** What the checks found, in a sentence for the assistant (the details are in `checks`). */
 function checksSummary(r: RunReport, env: string): string {
   const { problems, refuses } = r.plan.checks
@@ -258,6 +281,7 @@ function runSummary(r: RunReport, deployment: DeploymentInfo | null): Record<str
     errors: r.errors,
     // Positions, rule ids and plain words only: never the text of a file.
     checks: { problems: r.plan.checks.problems, unchecked: r.plan.checks.unchecked, refuses: r.plan.checks.refuses, held_back: r.refused },
+    tables: tablesJson(r),
   }
 }
 

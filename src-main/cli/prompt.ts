@@ -7,7 +7,8 @@
 import readline from 'node:readline'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { Resolution, StatusEntry } from '../../src-shared/sync-types.js'
-import { formatTime } from './format.js'
+import type { TableToCreate } from '../host/engine-types.js'
+import { formatTime, tableCreationLines } from './format.js'
 
 /** Whether we may ask the user anything (both stdin and stderr are terminals). */
 export function canAsk(): boolean {
@@ -107,6 +108,20 @@ export async function askConflict(e: StatusEntry, envName: string): Promise<Reso
     if (answer === 's' || answer === 'skip' || answer === '') return 'skip'
     process.stderr.write(`  Please answer r, l${canMerge ? ', m' : ''} or s.\n`)
   }
+}
+
+/**
+ * Asks whether to create a table one side lacks, its statement shown first: `staging has no
+ * table "agents". Create it from the local definition? [y/N]`. Only y or yes says yes.
+ */
+export async function askCreateTable(t: TableToCreate, envName: string): Promise<boolean> {
+  const env = displayName(envName)
+  const table = displayName(t.table)
+  process.stderr.write('\n')
+  for (const line of tableCreationLines(t, envName)) process.stderr.write(`${line}\n`)
+  const question = t.side === 'remote' ? `${env} has no table "${table}". Create it from the local definition?` : `The local database has no table "${table}". Create it from ${env}'s definition?`
+  const answer = (await ask(`${question} [y/N] `)).toLowerCase()
+  return answer === 'y' || answer === 'yes'
 }
 
 /** A field's value as JSON, cut at 200 characters; escaped for the terminal (JSON leaves bidi and C1 raw). */

@@ -9,10 +9,10 @@ import type { Command } from 'commander'
 import type { Direction, Resolution, SyncScope } from '../../src-shared/sync-types.js'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import { SyncDeskError } from '../../src-shared/errors.js'
-import type { DeploymentInfo, RunReport } from '../host/engine-types.js'
+import type { DeploymentInfo, RunReport, TableToCreate } from '../host/engine-types.js'
 import { CliContext, EXIT, cancellation } from './cli-context.js'
-import { formatDeployment, formatRun, progressPrinter } from './format.js'
-import { ask, askConflict, canAsk } from './prompt.js'
+import { formatDeployment, formatRun, progressPrinter, tablesJson } from './format.js'
+import { ask, askConflict, askCreateTable, canAsk } from './prompt.js'
 
 /** The flags of a run command. */
 export interface RunFlags {
@@ -28,6 +28,8 @@ export interface RunFlags {
   deploy?: boolean
   /** Items to push to a protected environment in spite of the problems the checks found in them. */
   allowProblems?: string[]
+  /** Create the tables one side lacks (the dry run and the prompt show their statements). */
+  createTables?: boolean
 }
 
 /** Runs a direction for a command and returns its exit code. */
@@ -70,8 +72,10 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
           process.stderr.write(`\n${displayText(planned.guard)}\n`)
           allowMassDelete = (await ask(`Type the environment name (${displayName(envName)}) to go on, or press Enter to stop: `)) === envName
         }
+        // A table one side lacks is created on the operator's yes: the flag, or an answer here.
+        const createTables = await tablesYes(handle.planned.plan.tables.create, flags, interactive && !(planned.guard && !allowMassDelete), envName, () => bar?.done())
         // With --yes or no terminal the flags decide: the command itself is the confirmation.
-        const needed = host.confirmNameFor(handle, resolutions)
+        const needed = host.confirmNameFor(handle, resolutions, createTables)
         let confirmName: string | undefined = needed ?? undefined
         if (needed !== null && interactive && !(planned.guard && !allowMassDelete)) {
           bar?.done()
@@ -83,7 +87,7 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
             throw new SyncDeskError('guard', planned.replacingRemote.length ? `Nothing was pushed: replacing the changes made in ${envName} was not confirmed.` : `Nothing was changed: the run on ${envName} was not confirmed.`, undefined, { env: envName })
           }
         }
-        report = await host.apply(handle.id, { resolutions, confirmName, allowMassDelete, allowProblems, signal: cancel.signal, onProgress: bar ? (p) => bar.update(p) : undefined, resolve: decide })
+        report = await host.apply(handle.id, { resolutions, confirmName, allowMassDelete, allowProblems, createTables, signal: cancel.signal, onProgress: bar ? (p) => bar.update(p) : undefined, resolve: decide })
       }
     } finally {
       await host.discard(handle.id)
@@ -107,7 +111,9 @@ export async function runCommand(ctx: CliContext, cmd: Command, direction: Direc
   // Items held back because of their problems stop the run as conflicts do: the operator decides.
   const heldBack = new Set(report.refused)
   if (problems.some((p) => p.reason !== 'stale' && !(p.reason === 'refused' && heldBack.has(p.path)))) return EXIT.error
-  if (problems.length || report.refused.length || report.plan.conflictsLeft.length || report.result?.cancelled) return EXIT.stopped
+  // So do tables the run could have created and did not (no yes): their records were left out.
+  const tablesLeft = !flags.dryRun && report.plan.tables.create.length > (report.createdTables ? report.createdTables.created.length + report.createdTables.existed.length + report.createdTables.failed.length : 0)
+  if (problems.length || report.refused.length || report.plan.conflictsLeft.length || report.result?.cancelled || tablesLeft) return EXIT.stopped
   return EXIT.ok
 }
 
@@ -148,6 +154,20 @@ function resolverFor(flags: RunFlags, interactive: boolean, envName: string, bef
   return undefined
 }
 
+/**
+ * Which of the tables a run can create the operator said yes to: all with --create-tables; on a
+ * terminal, each asked with its statement shown; otherwise none (the run says how).
+ */
+async function tablesYes(tables: readonly TableToCreate[], flags: RunFlags, interactive: boolean, envName: string, beforePrompt: () => void): Promise<boolean | ReadonlySet<string>> {
+  if (tables.length === 0) return false
+  if (flags.createTables) return true
+  if (!interactive) return false
+  beforePrompt()
+  const yes = new Set<string>()
+  for (const t of tables) if (await askCreateTable(t, envName)) yes.add(t.table)
+  return yes
+}
+
 /** Asks for the environment's name before a run that changes a protected one or replaces its changes. */
 async function askEnvName(envName: string, replacing: readonly string[], overwriting: boolean): Promise<string> {
   if (replacing.length && overwriting) {
@@ -183,5 +203,6 @@ function runReportJson(r: RunReport): unknown {
     // Positions, rule ids and plain words only: never the text of a file.
     checks: { problems: r.plan.checks.problems, unchecked: r.plan.checks.unchecked, refuses: r.plan.checks.refuses },
     refused: r.refused,
+    tables: tablesJson(r),
   }
 }

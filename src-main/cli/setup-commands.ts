@@ -118,7 +118,7 @@ export function registerSetupCommands(program: Command, ctx: CliContext): void {
       const project = ctx.projectOf(cmd)
       if (!!o.sqlite === !!o.postgres) throw new SyncDeskError('usage', 'Give exactly one of --sqlite PATH or --postgres URL.')
       const r = await host.setDatabase(project, o.sqlite ? { sqlite: o.sqlite } : { postgres: o.postgres as string })
-      ctx.out(`The project's database is now ${displayText(r.describe)} (${r.counts.map((c) => `${displayName(c.table)}: ${c.records}`).join(', ')}).`)
+      ctx.out(`The project's database is now ${displayText(r.describe)} (${r.counts.map((c) => `${displayName(c.table)}: ${c.records ?? 'no such table'}`).join(', ')}).`)
     })
   db.command('tables')
     .description('list the synced tables, or change them')

@@ -10,7 +10,7 @@ import { displayName, displayText } from '../../src-shared/display-text.js'
 import { SyncDeskError, describeError } from '../../src-shared/errors.js'
 import { DEMO_ENV, createDemo } from '../host/demo.js'
 import { EXIT, type CliContext } from './cli-context.js'
-import { formatDeployment, formatStatus, formatSummaryLine } from './format.js'
+import { formatBytes, formatDeployment, formatStatus, formatSummaryLine } from './format.js'
 import { deployAndWait, envNameOrUsage, itemRef, runCommand, type RunFlags } from './run-command.js'
 
 function scopeOption(): Option {
@@ -65,6 +65,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
       .option('--dry-run', 'print what would change, change nothing')
       .option('--allow-mass-delete', 'go on past the mass-delete guard')
       .option('-y, --yes', 'ask nothing on a terminal (flags decide)')
+      .option('--create-tables', 'create the synced tables one side lacks from the other side\'s definition, then carry their records (--dry-run shows the statements)')
       .addOption(new Option('--format <format>', 'output format').choices(['json', 'human']).default('human'))
       .addOption(scopeOption())
 
@@ -125,11 +126,14 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
   const backups = program.command('backups').description('local backups made before files were replaced or deleted')
   backups
     .command('list')
-    .description('list the runs that replaced or deleted local files, newest first')
+    .description('list the runs that replaced or deleted local files, newest first, with the space each takes')
     .action(async (_o, cmd: Command) => {
-      const list = host.backups(ctx.projectOf(cmd))
+      const project = ctx.projectOf(cmd)
+      const { runs: list, totalBytes, retention: kept } = host.backupsUsage(project)
       if (list.length === 0) return ctx.out('No backups yet.')
-      for (const b of list) ctx.out(`${displayName(b.runId)}  ${displayName(b.direction).padEnd(5)} ${displayName(b.env).padEnd(12)} ${b.overwritten} replaced, ${b.deleted} deleted, ${b.created} created`)
+      for (const b of list) ctx.out(`${displayName(b.runId)}  ${displayName(b.direction).padEnd(5)} ${displayName(b.env).padEnd(12)} ${formatBytes(b.bytes).padStart(9)}  ${b.overwritten} replaced, ${b.deleted} deleted, ${b.created} created`)
+      // The total counts a file linked into several backups once: less than the sum of the lines.
+      ctx.out(`Total: ${list.length} backup${list.length === 1 ? '' : 's'}, ${formatBytes(totalBytes)} on disk (kept: the newest ${kept.keepRuns} runs and those of the last ${kept.keepDays} days; older ones are removed after each run).`)
     })
   backups
     .command('restore <run>')

@@ -20,6 +20,7 @@ import { mergeFields, recordHash } from './records/canonical.js'
 import { appendAll } from './arrays.js'
 import { sha256 } from './atomic.js'
 import type { PlanCheckResult } from './checks/check-types.js'
+import type { TableCreation, TableMismatch, TableRefusal } from './records/table-definitions.js'
 
 export type ActionOp = 'write-local' | 'delete-local' | 'write-remote' | 'delete-remote'
 export type ActionWhy = 'remote_to_local' | 'local_to_remote' | 'keep-local' | 'keep-remote' | 'merge'
@@ -71,6 +72,37 @@ export interface Plan {
   notCarried: StatusEntry[]
   /** What the checks found in the files this plan writes to the environment (planRun fills it in). */
   checks: PlanCheckResult
+  /** The synced tables one side lacks or that differ (planRun fills it in from the look). */
+  tables: PlanTables
+}
+
+/** A table one side lacks, with the statement that creates it there and how many records its other side has. */
+export interface TableToCreate extends TableCreation {
+  /** The records of the side that has the table: what the run carries once it is created. */
+  records: number
+}
+
+/**
+ * The tables a plan deals with before its records. A table one side lacks is left out of the
+ * record comparison; this direction creates it (with the operator's yes) when it is in `create`,
+ * then carries its records in the same run.
+ */
+export interface PlanTables {
+  /** The tables this direction can create, each on its side (a push: the environment; a pull or clone: here; a sync: both). */
+  create: TableToCreate[]
+  /** Tables one side lacks that this direction does not create (a pull's missing environment table). */
+  otherDirection: TableToCreate[]
+  /** Tables that cannot be created, and why (their columns named). */
+  refused: TableRefusal[]
+  /** Tables both sides have whose columns differ (compared all the same). */
+  mismatches: TableMismatch[]
+  /** The environment's name when creating these tables changes a protected one (it must be typed then), else null. */
+  confirmName: string | null
+}
+
+/** A plan's tables when there is nothing to create, refuse or report. */
+export function noTables(): PlanTables {
+  return { create: [], otherDirection: [], refused: [], mismatches: [], confirmName: null }
 }
 
 export interface PlanOptions {
@@ -135,7 +167,7 @@ const NO_RECORDS: RecordLookup = { local: () => null, remote: () => null }
 
 /** Makes the plan for a direction from a status. */
 export function makePlan(status: SyncStatus, opts: PlanOptions, records: RecordLookup = NO_RECORDS): Plan {
-  const plan: Plan = { direction: opts.direction, actions: [], baselineUpdates: [], conflictsLeft: [], notCarried: [], checks: { problems: [], unchecked: [], refuses: false } }
+  const plan: Plan = { direction: opts.direction, actions: [], baselineUpdates: [], conflictsLeft: [], notCarried: [], checks: { problems: [], unchecked: [], refuses: false }, tables: noTables() }
   const pulls = opts.direction === 'pull' || opts.direction === 'clone' || opts.direction === 'sync'
   const pushes = opts.direction === 'push' || opts.direction === 'sync'
 

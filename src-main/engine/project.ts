@@ -63,6 +63,13 @@ const configSchema = z.object({
       maxBytes: z.optional(z.int().check(z.gte(0), z.lte(64 * 1024 * 1024))),
     }),
   ),
+  /** How long local backups are kept (backups.ts, pruneBackups): the newest keepRuns runs, and those younger than keepDays days. */
+  backups: z.optional(
+    z.object({
+      keepRuns: z.optional(z.int().check(z.gte(0), z.lte(100_000))),
+      keepDays: z.optional(z.number().check(z.gte(0), z.lte(36_500))),
+    }),
+  ),
   /** Text files up to this size keep a merge base and can be merged three-way. */
   mergeMaxBytes: z.optional(z.int().check(z.gte(0), z.lte(64 * 1024 * 1024))),
   guard: z._default(

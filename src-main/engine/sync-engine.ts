@@ -11,7 +11,7 @@ import { itemLabel } from '../../src-shared/sync-types.js'
 import type { FileProblem } from '../../src-shared/views.js'
 import type { Remote, RemoteRecords } from './remote.js'
 import { applyPlan, type ApplyContext, type ApplyResult, type ItemProblem } from './apply.js'
-import { BackupRun } from './backups.js'
+import { BackupRun, DEFAULT_BACKUP_RETENTION, pruneBackups, type BackupPruneResult } from './backups.js'
 import { emptyBaseline, loadBaseline, saveBaseline, type Baseline } from './baseline.js'
 import { classify, classifyRecords, emptyStatus } from './classify.js'
 import { DirStore, type Manifest, type ScanResult } from './dir-store.js'
@@ -19,7 +19,7 @@ import { SyncDeskError, describeError } from './errors.js'
 import { pathPassesFilter } from './filter.js'
 import { acquireLock, sweepStateTemps, type Lock } from './lock.js'
 import { caseCollisions, pathProblem } from './paths.js'
-import { makePlan, massDeleteProblem, mergeStatus, type Action, type FileAction, type Plan, type RecordLookup } from './plan.js'
+import { makePlan, massDeleteProblem, mergeStatus, noTables, type Action, type FileAction, type Plan, type PlanTables, type RecordLookup, type TableToCreate } from './plan.js'
 import type { Project } from './project.js'
 import { appendAll } from './arrays.js'
 import { sha256 } from './atomic.js'
@@ -28,7 +28,8 @@ import { mergeText } from './text-merge.js'
 import { openRecordStore } from './records/open-record-store.js'
 import { checkSettings } from './checks/check-settings.js'
 import { noChecks, planChecks, runChecks, type CheckCandidate, type FileChecks } from './checks/run-checks.js'
-import type { RecordEntry, RecordStore } from './records/record-store.js'
+import type { RecordEntry, RecordStore, TableSpec } from './records/record-store.js'
+import { createMissingTables, planMissingTables, type CreatedTables, type TableMismatch, type TableRefusal } from './records/table-definitions.js'
 
 export interface StatusReport {
   env: string
@@ -43,6 +44,18 @@ export interface StatusReport {
   lastSyncAt: string | null
   counts: { local: number; remote: number; baseline: number }
   recordCounts: { local: number; remote: number; baseline: number }
+  /** The synced tables one side lacks (left out of the comparison), that cannot be made, or that differ. */
+  tables: TablesFound
+}
+
+/** What a look found of the synced tables themselves (see records/table-definitions.ts). */
+export interface TablesFound {
+  /** Tables one side lacks that can be created there from the other side's definition. */
+  create: TableToCreate[]
+  /** Tables that cannot be created, and why; their records are not compared. */
+  refused: TableRefusal[]
+  /** Tables both sides have whose columns differ; compared all the same. */
+  mismatches: TableMismatch[]
 }
 
 interface Gathered {
@@ -119,6 +132,7 @@ async function gather(project: Project, remote: Remote, opts: EngineOptions & { 
       lastSyncAt: baseline.updatedAt ?? null,
       counts: files?.counts ?? { local: 0, remote: 0, baseline: 0 },
       recordCounts: recs?.counts ?? { local: 0, remote: 0, baseline: 0 },
+      tables: recs?.tables ?? { create: [], refused: [], mismatches: [] },
     },
     local,
     localScan: files?.localScan ?? null,
@@ -167,22 +181,30 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
     return null
   }
   const localRecords = opts.openLocalRecords ? await opts.openLocalRecords() : await openProjectDatabase(project)
-  const remoteRecords = remote.openRecords ? await remote.openRecords() : null
   if (!localRecords) return null
-  if (!remoteRecords) {
-    await localRecords.close()
-    const message = `${remote.envName} has no database, so records were not compared.`
-    if (required) throw new SyncDeskError('remote-error', message)
-    warnings.push(message)
-    return null
-  }
   const parts: CategoryMap<RecordStatusEntry>[] = []
   const localRows = new Map<string, Map<string, RecordEntry>>()
   const remoteRows = new Map<string, Map<string, RecordEntry>>()
   const counts = { local: 0, remote: 0, baseline: 0 }
+  let remoteRecords: RemoteRecords | null = null
+  let tables: TablesFound
   try {
+    remoteRecords = remote.openRecords ? await remote.openRecords() : null
+    // A table one side lacks is not an error: it is left out of the comparison, and a run in
+    // the direction that can create it offers to (the statement shown first).
+    const found = await planMissingTables(localRecords, remote, project.config.tables, { signal: opts.signal })
+    if (!remoteRecords && !found.create.some((c) => c.side === 'remote')) {
+      await localRecords.close()
+      const message = `${remote.envName} has no database, so records were not compared.`
+      if (required) throw new SyncDeskError('remote-error', message)
+      warnings.push(message)
+      return null
+    }
+    tables = { create: [], refused: found.refused, mismatches: found.mismatches }
+    const missing = new Set([...found.create, ...found.refused].map((t) => t.table))
     for (const table of project.config.tables) {
-      const [l, r] = await Promise.all([localRecords.list(table), remoteRecords.list(table, { signal: opts.signal })])
+      if (missing.has(table.name)) continue
+      const [l, r] = await Promise.all([localRecords.list(table), (remoteRecords as RemoteRecords).list(table, { signal: opts.signal })])
       const base = baseline.records.get(table.name) ?? new Map()
       localRows.set(table.name, l)
       remoteRows.set(table.name, r)
@@ -191,15 +213,45 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
       counts.baseline += base.size
       parts.push(classifyRecords(table.name, l, r, base))
     }
+    // What a created table would then carry: the records of the side that has it.
+    for (const c of found.create) {
+      const spec = project.config.tables.find((t) => t.name === c.table) as TableSpec
+      const rows = c.side === 'remote' ? await localRecords.list(spec) : await (remoteRecords as RemoteRecords).list(spec, { signal: opts.signal })
+      tables.create.push({ ...c, records: rows.size })
+    }
   } catch (err) {
     await localRecords.close()
     throw err
   }
+  appendAll(warnings, tableWarnings(tables, remote.envName))
   const lookup: RecordLookup = {
     local: (t, k) => localRows.get(t)?.get(k)?.data ?? null,
     remote: (t, k) => remoteRows.get(t)?.get(k)?.data ?? null,
   }
-  return { status: mergeStatus(parts), localRecords, remoteRecords, lookup, counts }
+  return { status: mergeStatus(parts), localRecords, remoteRecords, lookup, counts, tables }
+}
+
+/** A look's warnings without its offers to create the tables a plan lists to create (the plan says it). */
+function withoutTableOffers(warnings: readonly string[], plan: Plan, env: string): string[] {
+  const offers = new Set(tableWarnings({ create: plan.tables.create, refused: [], mismatches: [] }, env))
+  return warnings.filter((w) => !offers.has(w))
+}
+
+/** The warnings of a look at the tables: which one side lacks (and which run creates it), which cannot be made, which differ. */
+function tableWarnings(tables: TablesFound, env: string): string[] {
+  const out: string[] = []
+  for (const c of tables.create) {
+    out.push(c.side === 'remote' ? `${env} has no table ${c.table}; a push can create it (--create-tables)` : `The local database has no table ${c.table}; a pull can create it (--create-tables)`)
+  }
+  for (const r of tables.refused) {
+    if (r.reason.startsWith('neither ')) out.push(`Table ${r.table} is not synced: neither the local database nor ${env}'s has it.`)
+    else if (r.side === 'remote') out.push(`${env} has no table ${r.table}, and it cannot be created from the local one: ${r.reason}.`)
+    else out.push(`The local database has no table ${r.table}, and it cannot be created from ${env}'s: ${r.reason}.`)
+  }
+  for (const m of tables.mismatches) {
+    out.push(`Table ${m.table} differs between the local database and ${env}: ${m.columns.map((c) => `column "${c.name}": ${c.problem}`).join('; ')}.`)
+  }
+  return out
 }
 
 /** What changed where, in the four categories. Changes nothing but caches. */
@@ -224,6 +276,17 @@ export interface RunChoices {
   resolutions?: ReadonlyMap<string, Resolution>
   /** Items (paths) to write to a protected environment in spite of the problems the checks found in them. */
   allowProblems?: ReadonlySet<string>
+  /**
+   * sync: the merged text the operator edited before approving it, by file path. Used only for
+   * a conflict resolved `merge` whose clean merge was offered; checked like any other write
+   * (`checkMergeEdits`) before it is planned.
+   */
+  mergeEdits?: ReadonlyMap<string, Buffer>
+  /**
+   * Create the tables the plan lists in `tables.create` (true: all of them; a set: those named)
+   * before the records are compared and written. Without it they are left out and named.
+   */
+  createTables?: boolean | ReadonlySet<string>
 }
 
 /**
@@ -304,6 +367,29 @@ function writeCandidates(status: SyncStatus, merges: ReadonlyMap<string, Buffer>
   }
   for (const [p, content] of merges) out.push({ path: p, hash: sha256(content), size: content.byteLength, content })
   return out
+}
+
+/** The lookup with the operator's edited merges in place of the offered ones (only where one was offered). */
+function withMergeEdits(records: RecordLookup, edits: ReadonlyMap<string, Buffer> | undefined): RecordLookup {
+  if (!edits?.size) return records
+  const offered = records.fileMerge
+  return { ...records, fileMerge: (p) => (offered?.(p) ? (edits.get(p) ?? offered(p)) : null) }
+}
+
+/**
+ * Checks the merged texts the operator edited, as the first phase checked the offered ones, so
+ * that the plan made with them knows their problems (a protected environment refuses them
+ * unless allowed). Edits for files with no offered merge are ignored, as the plan ignores them.
+ */
+export async function checkMergeEdits(prepared: PreparedRun, edits: ReadonlyMap<string, Buffer>): Promise<void> {
+  const candidates: CheckCandidate[] = []
+  for (const [p, content] of edits) {
+    if (prepared.records.fileMerge?.(p)) candidates.push({ path: p, hash: sha256(content), size: content.byteLength, content })
+  }
+  if (candidates.length === 0) return
+  const found = await checkWrites(prepared.project, new DirStore(prepared.project.dir), candidates)
+  for (const [k, v] of found.found) prepared.checks.found.set(k, v)
+  for (const [k, v] of found.unchecked) prepared.checks.unchecked.set(k, v)
 }
 
 /** Checks the contents about to be written (syntax, secrets), reading the local files as needed. */
@@ -424,7 +510,7 @@ function keepBases(project: Project, report: RunReport): void {
 
 /** The plan of a prepared run with the operator's choices, and what it needs confirmed. Pure. */
 export function planRun(prepared: PreparedRun, choices: RunChoices = {}): PlannedRun {
-  const plan = makePlan(prepared.report.status, { direction: prepared.direction, ...choices }, prepared.records)
+  const plan = makePlan(prepared.report.status, { direction: prepared.direction, ...choices }, withMergeEdits(prepared.records, choices.mergeEdits))
   const { project, remote, report } = prepared
   // A sync whose conflicts are not decided yet (a preview before the review) may send the local
   // side of any of them: their problems are shown too, so that the operator sees them in time.
@@ -433,12 +519,31 @@ export function planRun(prepared: PreparedRun, choices: RunChoices = {}): Planne
     for (const e of report.status.conflicts) if (e.kind === 'file' && e.localHash) writes.push({ path: e.path, hash: e.localHash })
   }
   plan.checks = planChecks(writes, prepared.checks, !!project.config.environments[remote.envName]?.protected)
+  plan.tables = planTables(prepared.direction, report.tables)
+  if (plan.tables.create.some((t) => t.side === 'remote') && project.config.environments[remote.envName]?.protected) plan.tables.confirmName = remote.envName
   // The guard looks at files and records apart: an empty database must not hide behind many files.
   const guard =
     massDeleteProblem(onlyKind(plan, 'file'), report.counts, project.config.guard, remote.envName) ??
     massDeleteProblem(onlyKind(plan, 'record'), report.recordCounts, project.config.guard, remote.envName)
   const replacingRemote = plan.actions.filter((a) => a.why === 'keep-local' && a.op.endsWith('-remote')).map(actionLabel)
   return { plan, guard, replacingRemote }
+}
+
+/** The tables of a look as a direction sees them: a push creates them in the environment, a pull or clone here, a sync both. */
+function planTables(direction: Direction, found: TablesFound | undefined): PlanTables {
+  const out = noTables()
+  if (!found) return out
+  const creates = (side: 'local' | 'remote') => direction === 'sync' || (side === 'remote' ? direction === 'push' : direction === 'pull' || direction === 'clone')
+  for (const c of found.create) (creates(c.side) ? out.create : out.otherDirection).push(c)
+  out.refused = found.refused
+  out.mismatches = found.mismatches
+  return out
+}
+
+/** The tables of a plan the operator said to create. */
+export function tablesToCreate(plan: Plan, yes: RunChoices['createTables']): TableToCreate[] {
+  if (!yes) return []
+  return plan.tables.create.filter((c) => yes === true || yes.has(c.table))
 }
 
 /** The options of the second phase. */
@@ -485,7 +590,8 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
     }
     const loaded = prepared.direction === 'clone' ? { baseline: emptyBaseline() } : loadBaseline(baselineFile)
     const local = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
-    const hasRecords = planned.plan.actions.some((a) => a.kind === 'record') || planned.plan.baselineUpdates.some((u) => u.kind === 'record')
+    const creating = tablesToCreate(planned.plan, choices.createTables)
+    const hasRecords = creating.length > 0 || planned.plan.actions.some((a) => a.kind === 'record') || planned.plan.baselineUpdates.some((u) => u.kind === 'record')
     const localRecords = hasRecords ? await openLocal(project, opts) : null
     let remoteRecords: RemoteRecords | null = null
     try {
@@ -508,7 +614,10 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
       replanned: [],
       errors: [],
       refused,
+      createdTables: null,
     }
+    // The tables this direction can create are in the plan (and its summary): not warnings too.
+    report.warnings = withoutTableOffers(report.warnings, planned.plan, remote.envName)
     appendAll(report.warnings, allowedWithoutProblems(planned.plan, choices.allowProblems))
     outcome = report
     if (prepared.staleTemps.length) {
@@ -519,7 +628,7 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
     backup = new BackupRun(project.backupsDir, remote.envName, prepared.direction)
     // Items with problems a protected environment refuses are not written; the rest go.
     const held = holdBack(planned.plan, refused, remote.envName)
-    const plan = held.plan
+    let plan = held.plan
     // The sync state is saved when something was recorded: an item done, or items found equal.
     const progress: ApplyResult = { done: [], problems: held.problems, cancelled: false }
     recorded = () => progress.done.length > 0 || plan.baselineUpdates.length > 0
@@ -534,6 +643,17 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
       signal: opts.signal,
       onProgress: opts.onProgress,
     })
+    if (creating.length) {
+      // The tables first, then their records with the others, in this same run.
+      const made = await createTablesFirst(project, remote, g, creating, prepared.direction, opts.signal)
+      report.createdTables = made.tables
+      plan = { ...plan, actions: [...plan.actions, ...made.plan.actions], baselineUpdates: [...plan.baselineUpdates, ...made.plan.baselineUpdates] }
+      report.plan.actions = [...report.plan.actions, ...made.plan.actions]
+      report.plan.conflictsLeft = [...report.plan.conflictsLeft, ...made.plan.conflictsLeft]
+      report.plan.notCarried = [...report.plan.notCarried, ...made.plan.notCarried]
+      appendAll(progress.problems, made.problems)
+      for (const t of made.tables.existed) report.warnings.push(`Table ${t.table} was made ${t.side === 'remote' ? `in ${remote.envName}` : 'here'} by someone else meanwhile; its records were compared as they are.`)
+    }
     report.result = await applyPlan(plan, contextOf(g, backup), progress)
     // Items that moved on while the run went (a 412, a changed file) are planned again once,
     // from a fresh look at both sides: never overwritten blindly.
@@ -591,6 +711,15 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
       await attempt('Could not save the list of local backups', () => backup!.finish())
       // Without its list the backup cannot be restored by name: do not offer it.
       if (finishing.length > saved && outcome) outcome.backupRunId = null
+      // A new backup: the old ones past the retention go (the lock is still held). A failure
+      // here is said, but does not fail a run whose changes are all recorded.
+      if (backup.changeCount > 0) {
+        try {
+          pruneProjectBackups(project, [backup.runId])
+        } catch (err) {
+          outcome?.warnings.push(`Could not remove the old local backups: ${describeError(err)}`)
+        }
+      }
     }
     await attempt('Could not save the scan cache', async () => g?.local.saveCache())
     await attempt('Could not close the local database', async () => (g ? closeStores(g) : undefined))
@@ -629,6 +758,8 @@ export interface RunReport extends StatusReport {
   errors: string[]
   /** Items held back because of the problems the checks found (a protected environment); a dry run: those it would hold back. */
   refused: string[]
+  /** The tables this run created first (null: it created none, or it is a dry run; the plan's `tables.create` says what it would). */
+  createdTables: CreatedTables | null
 }
 
 /**
@@ -645,7 +776,7 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
     if (req.direction === 'sync' && req.resolve) {
       for (const c of prepared.report.status.conflicts) if (!resolutions.has(itemLabel(c))) resolutions.set(itemLabel(c), await req.resolve(c))
     }
-    const choices: RunChoices = { overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions, allowProblems: req.allowProblems }
+    const choices: RunChoices = { overwriteLocal: req.overwriteLocal, overwriteRemote: req.overwriteRemote, overwriteItems: req.overwriteItems, resolutions, allowProblems: req.allowProblems, createTables: req.createTables }
     const planned = planRun(prepared, choices)
     if (planned.guard && !req.allowMassDelete && !(req.confirmMassDelete && (await req.confirmMassDelete(planned.guard)))) {
       throw new SyncDeskError('guard', `Stopped by the mass-delete guard: ${planned.guard}`, 'Nothing was changed.', { problem: planned.guard })
@@ -660,6 +791,45 @@ export async function runDirection(project: Project, remote: Remote, req: RunReq
   } finally {
     lock?.release()
   }
+}
+
+/**
+ * Creates the tables of a run (each on its side) and plans their records: nothing of a table one
+ * side lacked was in sync, so its records are compared as on a first sync (the side that had it
+ * sends them all; rows someone put in a table made meanwhile are compared as they are).
+ */
+async function createTablesFirst(project: Project, remote: Remote, g: Gathered, creating: readonly TableToCreate[], direction: Direction, signal?: AbortSignal): Promise<{ tables: CreatedTables; plan: Plan; problems: ItemProblem[] }> {
+  const local = g.localRecords
+  if (!local) throw new SyncDeskError('internal', 'The local database is not open to create tables.')
+  const tables = await createMissingTables(local, remote, { create: [...creating] }, { signal })
+  const problems: ItemProblem[] = tables.failed.map((f) => ({
+    path: f.table,
+    op: f.side === 'remote' ? 'write-remote' : 'write-local',
+    reason: 'failed',
+    message: `Table ${f.table} could not be created ${f.side === 'remote' ? `in ${remote.envName}` : 'here'}, so its records were not carried: ${f.message}`,
+  }))
+  // A folder environment gets its database with its first table.
+  if (!g.remoteRecords && remote.openRecords) g.remoteRecords = await remote.openRecords()
+  const parts: CategoryMap<RecordStatusEntry>[] = []
+  const localRows = new Map<string, Map<string, RecordEntry>>()
+  const remoteRows = new Map<string, Map<string, RecordEntry>>()
+  const there = g.remoteRecords
+  for (const t of [...tables.created, ...tables.existed]) {
+    const spec = project.config.tables.find((s) => s.name === t.table)
+    if (!spec || !there) continue
+    const [l, r] = await Promise.all([local.list(spec), there.list(spec, { signal })])
+    localRows.set(spec.name, l)
+    remoteRows.set(spec.name, r)
+    g.baseline.records.delete(spec.name)
+    parts.push(classifyRecords(spec.name, l, r, new Map()))
+  }
+  const plan = makePlan(mergeStatus(parts), { direction }, { local: (t, k) => localRows.get(t)?.get(k)?.data ?? null, remote: (t, k) => remoteRows.get(t)?.get(k)?.data ?? null })
+  return { tables, plan, problems }
+}
+
+/** Removes the project's local backups past its retention (config `backups`, else the defaults), never those named. */
+export function pruneProjectBackups(project: Project, keep: readonly string[] = []): BackupPruneResult {
+  return pruneBackups(project.backupsDir, { ...DEFAULT_BACKUP_RETENTION, ...project.config.backups, keep })
 }
 
 function actionLabel(x: { kind: 'file'; path: string } | { kind: 'record'; table: string; key: string }): string {
@@ -693,7 +863,7 @@ async function closeStores(g: Gathered): Promise<void> {
 /** A plan as the report of a dry run: exactly what applying it would do, and what it would hold back. */
 export function dryRunReport(prepared: PreparedRun, planned: PlannedRun, allowProblems?: ReadonlySet<string>): RunReport {
   const plan = planned.plan
-  return { ...prepared.report, direction: prepared.direction, dryRun: true, plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [], refused: refusedItems(plan, plan.checks.refuses, allowProblems), warnings: [...prepared.report.warnings, ...allowedWithoutProblems(plan, allowProblems)] }
+  return { ...prepared.report, direction: prepared.direction, dryRun: true, plan, result: null, backupRunId: null, backedUp: 0, replanned: [], errors: [], createdTables: null, refused: refusedItems(plan, plan.checks.refuses, allowProblems), warnings: [...withoutTableOffers(prepared.report.warnings, plan, prepared.remote.envName), ...allowedWithoutProblems(plan, allowProblems)] }
 }
 
 /** A warning for each item named to be written in spite of its problems that has none in this plan. */

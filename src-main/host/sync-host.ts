@@ -14,7 +14,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Direction, Resolution, StatusEntry, SyncProgress, SyncScope } from '../../src-shared/sync-types.js'
-import { listBackups, restoreBackup, type BackupSummary } from '../engine/backups.js'
+import { DEFAULT_BACKUP_RETENTION, backupsUsage, listBackups, restoreBackup, type BackupSummary } from '../engine/backups.js'
 import { undoRun, type UndoResult } from '../engine/undo.js'
 import { DirStore } from '../engine/dir-store.js'
 import { SyncDeskError } from '../engine/errors.js'
@@ -22,7 +22,7 @@ import { createFilter } from '../engine/filter.js'
 import { acquireLock, sweepStateTemps, type Lock } from '../engine/lock.js'
 import { STATE_DIR, assertEnvName, initProject, openProject, type EnvironmentConfig, type Project } from '../engine/project.js'
 import type { RecordStore } from '../engine/records/record-store.js'
-import { applyRun, checkMergeEdits, dryRunReport, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
+import { applyRun, checkMergeEdits, dryRunReport, pruneProjectBackups, tablesToCreate, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
 import { assertFolderOutsideProject, openRemote } from './open-remote.js'
 import type { DeploymentInfo, EnvironmentInfo, Remote } from '../engine/remote.js'
 import { ServerRemote } from '../remotes/server-remote.js'
@@ -82,6 +82,11 @@ export interface ApplyChoices {
   allowProblems?: ReadonlySet<string>
   /** sync: merged texts the operator edited before approving them, by file path (see RunChoices). */
   mergeEdits?: ReadonlyMap<string, Buffer>
+  /**
+   * Create the tables the preview lists (`plan.tables.create`: true, all of them; a set, those
+   * named) before the records are carried; without it they are left out and named.
+   */
+  createTables?: boolean | ReadonlySet<string>
   /** Asked about conflicts that appear while the run goes (an item that moved on); default skip. */
   resolve?: (conflict: StatusEntry) => Resolution | Promise<Resolution>
   signal?: AbortSignal
@@ -247,7 +252,7 @@ export class SyncHost {
   // ---- the project's database ----------------------------------------------------------
 
   /** Uses a SQLite file or a PostgreSQL database as the project's (a password goes to the keychain). */
-  async setDatabase(project: Project, spec: { sqlite: string } | { postgres: string }): Promise<{ describe: string; counts: { table: string; records: number }[] }> {
+  async setDatabase(project: Project, spec: { sqlite: string } | { postgres: string }): Promise<{ describe: string; counts: { table: string; records: number | null }[] }> {
     if ('sqlite' in spec) {
       const file = path.resolve(project.dir, spec.sqlite)
       if (!fs.existsSync(file)) throw new SyncDeskError('usage', `There is no database file at ${file}.`, undefined, { database: file })
@@ -269,7 +274,16 @@ export class SyncHost {
     await project.save()
     const store = await this.openLocalDatabase(project)
     try {
-      const counts = await Promise.all(project.config.tables.map(async (t) => ({ table: t.name, records: (await store?.list(t))?.size ?? 0 })))
+      // A synced table this database lacks is null: a pull can create it, a push leaves it out.
+      const counted = async (t: { name: string; key: string }) => {
+        try {
+          return (await store?.list(t))?.size ?? 0
+        } catch (err) {
+          if (err instanceof SyncDeskError && err.code === 'not-found') return null
+          throw err
+        }
+      }
+      const counts = await Promise.all(project.config.tables.map(async (t) => ({ table: t.name, records: await counted(t) })))
       return { describe: store?.describe() ?? 'none', counts }
     } finally {
       await store?.close()
@@ -356,10 +370,13 @@ export class SyncHost {
    * changes a protected environment, or it replaces the environment's own changes by an
    * overwrite (a sync's per-item choices are choices enough, unless the environment is protected).
    */
-  confirmNameFor(handle: PlanHandle, resolutions?: ReadonlyMap<string, Resolution>): string | null {
+  confirmNameFor(handle: PlanHandle, resolutions?: ReadonlyMap<string, Resolution>, createTables?: ApplyChoices['createTables']): string | null {
     if (handle.confirmName !== null) return handle.confirmName
     // Read the config again: an environment protected since the preview is protected now.
-    return this.isProtected(handle) && needsName(true, this.planWith(handle, resolutions)) ? handle.env : null
+    if (!this.isProtected(handle)) return null
+    // Creating a table in a protected environment changes it as much as a write does.
+    if (tablesToCreate(handle.planned.plan, createTables).some((t) => t.side === 'remote')) return handle.env
+    return needsName(true, this.planWith(handle, resolutions)) ? handle.env : null
   }
 
   /** The plan of a handle with sync resolutions chosen (the preview a face shows before apply). */
@@ -375,13 +392,13 @@ export class SyncHost {
   async apply(planId: string, choices: ApplyChoices = {}): Promise<RunReport> {
     const handle = this.planHandle(planId)
     // A wrong name keeps the plan: the operator types it again.
-    const confirmName = this.confirmNameFor(handle, choices.resolutions)
+    const confirmName = this.confirmNameFor(handle, choices.resolutions, choices.createTables)
     if (confirmName !== null && choices.confirmName !== confirmName) {
       throw new SyncDeskError('confirmation-needed', `Type the environment's name (${confirmName}) to confirm this run: it changes ${confirmName}${handle.planned.replacingRemote.length ? ` and replaces ${handle.planned.replacingRemote.length} of its own changes` : ''}.`, 'Nothing was changed.', { env: confirmName, replacing: handle.planned.replacingRemote.length })
     }
     this.plans.delete(planId)
     try {
-      const runChoices: RunChoices = { ...handle.choices, resolutions: choices.resolutions, allowProblems: choices.allowProblems, mergeEdits: choices.mergeEdits }
+      const runChoices: RunChoices = { ...handle.choices, resolutions: choices.resolutions, allowProblems: choices.allowProblems, mergeEdits: choices.mergeEdits, createTables: choices.createTables }
       if (choices.mergeEdits?.size) await checkMergeEdits(handle.prepared, choices.mergeEdits)
       const planned = choices.resolutions ? planRun(handle.prepared, runChoices) : handle.planned
       const signal = anySignal([handle.abort.signal, choices.signal])
@@ -469,9 +486,17 @@ export class SyncHost {
 
   // ---- backups -------------------------------------------------------------------------
 
-  /** The project's backup runs, newest first. */
+  /** The project's backup runs, newest first, with the space each takes. */
   backups(project: Project): BackupSummary[] {
     return listBackups(project.backupsDir)
+  }
+
+  /**
+   * The project's backup runs, the space they take together (a file linked into several counted
+   * once) and how long they are kept (the project's `backups` setting over the defaults).
+   */
+  backupsUsage(project: Project): { runs: BackupSummary[]; totalBytes: number; retention: { keepRuns: number; keepDays: number } } {
+    return { ...backupsUsage(project.backupsDir), retention: { ...DEFAULT_BACKUP_RETENTION, ...project.config.backups } }
   }
 
   /**
@@ -484,7 +509,10 @@ export class SyncHost {
     const records = await this.openLocalDatabase(project)
     const local = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
     try {
-      return await undoRun(project.backupsDir, runId, { local, database: records ? { records, tables: project.config.tables } : null, openRemote: (env) => this.openRemoteFor(project, env), filter: project.filter() }, opts)
+      const u = await undoRun(project.backupsDir, runId, { local, database: records ? { records, tables: project.config.tables } : null, openRemote: (env) => this.openRemoteFor(project, env), filter: project.filter() }, opts)
+      // The undo made a backup of its own: the old ones past the retention go (the lock is held).
+      if (lock && u.undoRunId) pruneQuietly(project, [u.undoRunId, u.runId])
+      return u
     } finally {
       await records?.close()
       if (lock) await local.saveCache()
@@ -510,7 +538,9 @@ export class SyncHost {
       const store = new DirStore(project.dir, { cacheFile: project.cacheFile('local') })
       const records = await this.openLocalDatabase(project)
       try {
-        return await restoreBackup(project.backupsDir, runId, store, records ? { records, tables: project.config.tables } : null)
+        const r = await restoreBackup(project.backupsDir, runId, store, records ? { records, tables: project.config.tables } : null)
+        pruneQuietly(project, [r.restoreRunId, runId])
+        return r
       } finally {
         await records?.close()
         await store.saveCache()
@@ -569,6 +599,15 @@ export class SyncHost {
 }
 
 export { tokenFromEnvironment, tokenVariableName }
+
+/** Prunes the project's local backups past its retention; a failure to is not the operation's failure (the next run tries again). */
+function pruneQuietly(project: Project, keep: readonly string[]): void {
+  try {
+    pruneProjectBackups(project, keep)
+  } catch {
+    // Left for the next run: what was just done is whole.
+  }
+}
 
 /** Whether a plan needs the environment's name: it changes a protected one, or overwrites its changes. */
 function needsName(isProtected: boolean, planned: PlannedRun): boolean {

@@ -6,7 +6,7 @@
  * or "right". Every face renders these as they are; none computes sync state of its own.
  */
 import { CATEGORIES, itemLabel, type Category, type SideChange, type StatusEntry, type SyncScope } from '../../src-shared/sync-types.js'
-import type { DeploymentView, PlanChecks, PlanItem, PlanPreview, ProblemItem, RunSummary, StatusCounts, StatusRow } from '../../src-shared/views.js'
+import type { DeploymentView, PlanChecks, PlanItem, PlanPreview, PlanTablesView, ProblemItem, RunSummary, StatusCounts, StatusRow } from '../../src-shared/views.js'
 import type { Action, Plan } from '../engine/plan.js'
 import type { DeploymentInfo } from '../engine/remote.js'
 import type { RunReport, StatusReport } from '../engine/sync-engine.js'
@@ -131,7 +131,8 @@ export function planPreview(
     guard: extra.guard,
     confirmName: extra.confirmName,
     checks: planChecksView(plan, extra.itemLimit),
-    empty: plan.actions.length === 0 && plan.baselineUpdates.length === 0,
+    tables: planTablesView(plan),
+    empty: plan.actions.length === 0 && plan.baselineUpdates.length === 0 && plan.tables.create.length === 0,
     createdAt: extra.createdAt,
   }
 }
@@ -154,6 +155,17 @@ export function planChecksView(plan: Plan, itemLimit: number): PlanChecks {
     if (last.problems.length < PROBLEMS_PER_ITEM) last.problems.push(p)
   }
   return { items, itemsTotal, problemsTotal: problems.length, unchecked: unchecked.slice(0, itemLimit), uncheckedTotal: unchecked.length, refuses }
+}
+
+/** The tables of a plan as its preview shows them: each to create with its statement, those refused, those that differ. */
+export function planTablesView(plan: Plan): PlanTablesView {
+  const t = plan.tables
+  return {
+    create: t.create.map((c) => ({ table: c.table, side: c.side, statement: c.statement, records: c.records, notes: [...c.definition.notes] })),
+    refused: t.refused.map((r) => ({ ...r })),
+    mismatches: t.mismatches.map((m) => ({ table: m.table, columns: m.columns.map((c) => ({ ...c })) })),
+    confirmName: t.confirmName,
+  }
 }
 
 /** A deployment as a face shows it. */
@@ -187,6 +199,7 @@ export function runSummary(ids: { planId: string; projectId: string }, r: RunRep
     errors: r.errors,
     warnings: r.warnings,
     deployment: deployment ? deploymentView(deployment) : null,
+    tablesCreated: (r.createdTables?.created ?? []).map((c) => ({ ...c })),
     finishedAt: now.toISOString(),
   }
 }

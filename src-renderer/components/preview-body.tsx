@@ -6,7 +6,7 @@
 import { useId, useState } from 'react'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import type { Resolution } from '../../src-shared/sync-types.js'
-import type { EnvironmentView, PlanChecks, PlanItem, PlanPreview, StatusRow } from '../../src-shared/views.js'
+import type { EnvironmentView, PlanChecks, PlanItem, PlanPreview, PlanTablesView, StatusRow } from '../../src-shared/views.js'
 import { bytes, count, envTitle, num } from '../lib/words.js'
 import type { ApplyOptions } from '../store/runs-slice.js'
 import { ItemName } from './pending-row.js'
@@ -139,21 +139,86 @@ function ChecksNotice({ checks, where, allowed, onAllow }: { checks: PlanChecks;
   )
 }
 
+/**
+ * The synced tables one side lacks: each to be created (where, from which side, the records it
+ * then carries, its statement under a disclosure), and one box to say yes (unticked: the operator
+ * decides). Tables that cannot be created and columns that differ are named.
+ */
+function TablesNotice({ tables, where, create, onCreate }: { tables: PlanTablesView; where: string; create: boolean; onCreate: (on: boolean) => void }) {
+  if (tables.create.length === 0 && tables.refused.length === 0 && tables.mismatches.length === 0) return null
+  return (
+    <div className="notice notice-warning tables-notice" data-testid="tables">
+      {tables.create.length > 0 ? (
+        <>
+          <p className="notice-title">
+            {tables.create.length === 1
+              ? `Table ${displayName(tables.create[0]?.table ?? '')} is missing ${tables.create[0]?.side === 'remote' ? `in ${where}` : 'here'}: its records are left out until it is created.`
+              : `${num(tables.create.length)} synced tables are missing: their records are left out until they are created.`}
+          </p>
+          <ul className="tables-list" aria-label="Tables to create">
+            {tables.create.map((t) => (
+              <li key={`${t.side}:${t.table}`} className="tables-item" data-testid="table-create">
+                <p>
+                  <strong>
+                    Create table {displayName(t.table)} {t.side === 'remote' ? `in ${where}` : 'here'}
+                  </strong>
+                  {` from ${t.side === 'remote' ? 'the local' : `${where}'s`} definition, then ${t.side === 'remote' ? 'send' : 'bring'} its ${count(t.records, 'record')}.`}
+                </p>
+                <details className="tables-statement">
+                  <summary>The statement</summary>
+                  <pre data-testid="table-statement">{displayText(t.statement)}</pre>
+                  {t.notes.length ? (
+                    <ul className="tables-notes">
+                      {t.notes.map((n, i) => (
+                        <li key={i}>{displayText(n)}</li>
+                      ))}
+                    </ul>
+                  ) : null}
+                </details>
+              </li>
+            ))}
+          </ul>
+          <label className="check">
+            <input type="checkbox" checked={create} onChange={(e) => onCreate(e.target.checked)} data-testid="create-tables" />
+            Create the missing tables
+          </label>
+        </>
+      ) : null}
+      {tables.refused.map((r) => (
+        <p key={`refused:${r.table}`} data-testid="table-refused">
+          Table {displayName(r.table)} is not synced: {displayText(r.reason)}.
+        </p>
+      ))}
+      {tables.mismatches.map((m) => (
+        <p key={`mismatch:${m.table}`} data-testid="table-mismatch">
+          Table {displayName(m.table)} differs between here and {where}: {m.columns.map((c) => `column ${displayName(c.name)}: ${displayText(c.problem)}`).join('; ')}.
+        </p>
+      ))}
+    </div>
+  )
+}
+
 export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { preview: PlanPreview; env: EnvironmentView | null; resolutions: Record<string, Resolution> | null; onApply: (o: ApplyOptions) => void; onClose: () => void }) {
   const [typed, setTyped] = useState('')
   const [massDelete, setMassDelete] = useState(false)
   const [deploy, setDeploy] = useState(false)
   const [allowed, setAllowed] = useState<ReadonlySet<string>>(new Set())
+  const [createTables, setCreateTables] = useState(false)
   const confirmId = useId()
   const list = sections(preview, resolutions)
   const checks = preview.checks
   // A protected environment holds back the files with problems not ticked: the button counts what goes.
   const held = checks?.refuses ? checks.itemsTotal - checks.items.filter((i) => allowed.has(i.label)).length : 0
   const heldBack = new Set(checks?.refuses ? checks.items.filter((i) => !allowed.has(i.label)).map((i) => i.label) : [])
-  const n = changeCount(preview, resolutions) - held
-  const nothing = n + held === 0
+  const tables = preview.tables
+  const creating = createTables && tables ? tables.create : []
+  // The records of a table created first go too: the button counts them.
+  const n = changeCount(preview, resolutions) - held + creating.reduce((sum, t) => sum + t.records, 0)
+  const nothing = n + held === 0 && !tables?.create.length
   const where = envTitle(preview.env)
-  const nameOk = preview.confirmName === null || typed === preview.confirmName
+  // Creating a table in a protected environment asks for its name, as a write there does.
+  const confirmName = preview.confirmName ?? (creating.length ? (tables?.confirmName ?? null) : null)
+  const nameOk = confirmName === null || typed === confirmName
   const guardOk = preview.guard === null || massDelete
   const canDeploy = preview.direction === 'push' && env?.kind === 'server'
 
@@ -198,6 +263,7 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
           </p>
         ) : null}
 
+        {tables ? <TablesNotice tables={tables} where={where} create={createTables} onCreate={setCreateTables} /> : null}
         {!nothing && checks ? (
           <ChecksNotice
             checks={checks}
@@ -227,10 +293,10 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
             Also deploy {where} after the push
           </label>
         ) : null}
-        {!nothing && preview.confirmName !== null ? (
+        {!nothing && confirmName !== null ? (
           <div className="confirm-name">
             <label htmlFor={confirmId} className="field-label">
-              {env?.protected ? `${where} is protected.` : `This replaces changes made in ${where}.`} Type <strong>{displayName(preview.confirmName)}</strong> to confirm.
+              {env?.protected ? `${where} is protected.` : `This replaces changes made in ${where}.`} Type <strong>{displayName(confirmName)}</strong> to confirm.
             </label>
             <input id={confirmId} className="text-input" type="text" value={typed} autoComplete="off" spellCheck={false} onChange={(e) => setTyped(e.target.value)} data-testid="confirm-name" />
           </div>
@@ -244,11 +310,11 @@ export function PreviewBody({ preview, env, resolutions, onApply, onClose }: { p
           <button
             type="button"
             className={`button ${preview.counts.deleteLocal + preview.counts.deleteRemote ? 'button-danger' : 'button-primary'}`}
-            disabled={!nameOk || !guardOk || n === 0}
-            onClick={() => onApply({ ...(preview.confirmName !== null ? { confirmName: typed } : {}), allowMassDelete: massDelete, deploy, ...(allowed.size ? { allowProblems: [...allowed] } : {}) })}
+            disabled={!nameOk || !guardOk || (n === 0 && creating.length === 0)}
+            onClick={() => onApply({ ...(confirmName !== null ? { confirmName: typed } : {}), allowMassDelete: massDelete, deploy, ...(allowed.size ? { allowProblems: [...allowed] } : {}), ...(creating.length ? { createTables: true } : {}) })}
             data-testid="apply-button"
           >
-            {confirmLabel(preview, n)}
+            {n === 0 && creating.length ? `Create ${count(creating.length, 'table')}` : confirmLabel(preview, n)}
           </button>
         )}
       </div>

@@ -14,12 +14,13 @@ function problemText(p: RunSummary['problems'][number], env: string): string {
 export function SummaryBody({ summary, onClose, onReview }: { summary: RunSummary; onClose: () => void; onReview: () => void }) {
   const where = envTitle(summary.env)
   const d = summary.done
-  const changed = d.upload + d.download + d.deleteLocal + d.deleteRemote
+  const changed = d.upload + d.download + d.deleteLocal + d.deleteRemote + (summary.tablesCreated?.length ?? 0)
   const lines = [
     d.upload ? `Sent ${count(d.upload, 'change')} to ${where}` : null,
     d.download ? `Brought ${count(d.download, 'change')} here from ${where}` : null,
     d.deleteRemote ? `Deleted ${count(d.deleteRemote, 'item')} in ${where}` : null,
     d.deleteLocal ? `Deleted ${count(d.deleteLocal, 'item')} here` : null,
+    ...(summary.tablesCreated ?? []).map((t) => `Created table ${displayName(t.table)} ${t.side === 'remote' ? `in ${where}` : 'here'}`),
   ].filter((l): l is string => l !== null)
   const trouble = summary.problems.length + summary.errors.length
   const headline = summary.cancelled

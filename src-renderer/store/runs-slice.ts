@@ -40,6 +40,8 @@ export interface ApplyOptions {
   deploy?: boolean
   /** Files to send to a protected environment although the checks found problems in them. */
   allowProblems?: string[]
+  /** Create the tables the preview lists as missing (the operator ticked the box). */
+  createTables?: boolean
 }
 
 /** The selected environment's conflicts, for the review. */
@@ -153,6 +155,7 @@ export const createRunsSlice: Slice<RunsSlice> = (set, get) => {
           ...(opts.confirmName !== undefined ? { confirmName: opts.confirmName } : {}),
           ...(opts.allowMassDelete ? { allowMassDelete: true } : {}),
           ...(opts.allowProblems?.length ? { allowProblems: opts.allowProblems } : {}),
+          ...(opts.createTables ? { createTables: true } : {}),
           ...(opts.deploy ? { deploy: true } : {}),
         })
         get().finishRun(summary)
