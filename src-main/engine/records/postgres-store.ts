@@ -7,11 +7,15 @@
  * here, by the column's type, so PostgreSQL and SQLite agree byte for byte. Sessions run
  * with TimeZone=UTC, DateStyle=ISO and extra_float_digits=1 (shortest round-trip floats).
  *
- * Writes: one transaction per batch, one savepoint per record. An existing record is locked
- * with `SELECT … FOR UPDATE` before its hash is checked, so of two writers holding the same
- * expected hash, the second waits, sees the first one's row and gets `stale`. A record that
- * must not exist is inserted with `ON CONFLICT DO NOTHING`: if another writer created it in
- * the meantime, no row is inserted and the result is `stale`.
+ * Writes: one transaction per batch. The batch's existing records are locked with one
+ * `SELECT … FOR UPDATE` before their hashes are checked, so of two writers holding the same
+ * expected hash, the second waits, sees the first one's row and gets `stale`; then one
+ * multi-row `UPDATE … FROM unnest(…)` writes those whose hash is the expected one, and one
+ * `INSERT … ON CONFLICT DO NOTHING` the records that must not exist (if another writer created
+ * one in the meantime, no row is inserted and the result is `stale`). When any of these
+ * statements fails (a row the database refuses), or the key's type makes rows hard to tell
+ * apart by their key's text, the batch is redone row by row, one savepoint per record, so
+ * one refused record does not fail the others.
  *
  * Types (domains resolve to their base type):
  * text, varchar, char, name, uuid, citext, enums → text; smallint, integer, bigint →
@@ -47,6 +51,28 @@ import type { RecordDelete, RecordEntry, RecordResult, RecordStore, RecordWrite,
 import { createTableStatement, postgresTypeToPortable, type ColumnDefinition, type CreateTableResult, type TableDefinition, type TableDefinitions } from './table-definitions.js'
 
 type Row = Record<string, string | null>
+
+/** Most rows one batched statement carries; a larger batch is split into several statements. */
+export const MAX_ROWS_PER_STATEMENT = 1000
+
+/** A table as the batched statements need it. */
+interface PgTableInfo extends TableInfo {
+  /**
+   * Per column, the type its text values are cast to in a batched statement: the base type
+   * without its modifier, so the column's own modifier (a varchar's length) is applied on
+   * assignment and refuses what it refuses for a single-row write, rather than truncating.
+   */
+  casts: Map<string, string>
+  /**
+   * Whether a key's text is the only text that finds its row (integer keys, text and varchar
+   * keys of a deterministic collation): batched writes match the rows they read and write back
+   * to the records by that text. Other keys (uuid, citext, char, dates…) are written row by row.
+   */
+  exactKey: boolean
+}
+
+/** Thrown inside a batched statement's handling when its answer is not what it must be: the batch is redone row by row. */
+class NotBatchable extends Error {}
 
 /** Every type's value is handed over as the server's text; conversion happens per column. */
 const textOnly = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig
@@ -129,7 +155,7 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
       )
       const row = res.rows[0]
       return { key: w.key, ok: true, hash: row ? this.entryOf(info, row).hash : await this.currentHash(client, info, keyParam, false) }
-    })
+    }, (client, info) => this.writeMany(client, info, writes))
   }
 
   async delete(table: TableSpec, deletes: readonly RecordDelete[]): Promise<RecordResult[]> {
@@ -140,7 +166,7 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
       if (currentHash !== d.expectedHash) return staleResult(d.key, d.expectedHash, currentHash)
       await client.query(`DELETE FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(table.key)} = $1`, [keyParam])
       return { key: d.key, ok: true, hash: null }
-    })
+    }, (client, info) => this.deleteMany(client, info, deletes))
   }
 
   async close(): Promise<void> {
@@ -225,11 +251,17 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
     }
   }
 
-  /** One transaction for the batch, one savepoint per item; a failed commit fails every item. */
+  /**
+   * One transaction for the batch. First `many` (a few statements for the whole batch, inside a
+   * savepoint); when it declines (null) or any of its statements fails, its savepoint is rolled
+   * back and the batch is done row by row, one savepoint per item, so a row the database refuses
+   * is refused alone. A failed commit fails every item.
+   */
   private async batch<T extends { key: string }>(
     table: TableSpec,
     items: readonly T[],
-    fn: (client: pg.PoolClient, info: TableInfo, item: T) => Promise<RecordResult>,
+    fn: (client: pg.PoolClient, info: PgTableInfo, item: T) => Promise<RecordResult>,
+    many?: (client: pg.PoolClient, info: PgTableInfo) => Promise<RecordResult[] | null>,
   ): Promise<RecordResult[]> {
     const client = await this.pool.connect()
     let broken: unknown = undefined
@@ -237,6 +269,21 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
       const info = await this.tableInfo(client, table)
       if (items.length === 0) return []
       await client.query('BEGIN')
+      if (many && items.length > 1) {
+        await client.query('SAVEPOINT batch')
+        let done: RecordResult[] | null = null
+        try {
+          done = await many(client, info)
+        } catch {
+          done = null
+        }
+        if (done) {
+          await client.query('RELEASE SAVEPOINT batch')
+          await client.query('COMMIT')
+          return done
+        }
+        await client.query('ROLLBACK TO SAVEPOINT batch')
+      }
       const results: RecordResult[] = []
       for (const item of items) {
         await client.query('SAVEPOINT record')
@@ -260,6 +307,150 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
       // A client whose connection broke is thrown away rather than reused.
       client.release(broken instanceof Error && !(broken instanceof SyncDeskError) ? broken : undefined)
     }
+  }
+
+  /**
+   * The batched writes: the rows of the batch are locked and read in one statement, their hashes
+   * checked here (a row that moved on is `stale` and left alone, as row by row), then one
+   * INSERT … ON CONFLICT DO NOTHING per set of columns for the records that must not exist and
+   * one UPDATE … FROM unnest(…) for those that must, at most MAX_ROWS_PER_STATEMENT rows each.
+   * RETURNING reads every written row back (its hash) and tells which creates lost to another
+   * writer (no row returned: `stale`). Null: this batch is written row by row instead.
+   */
+  private async writeMany(client: pg.PoolClient, info: PgTableInfo, writes: readonly RecordWrite[]): Promise<RecordResult[] | null> {
+    if (!info.exactKey) return null
+    const results: (RecordResult | undefined)[] = new Array<RecordResult | undefined>(writes.length)
+    const checked: { i: number; w: RecordWrite; values: Map<string, CheckedValue> }[] = []
+    const keys = new Set<string>()
+    for (const [i, w] of writes.entries()) {
+      if (keys.has(w.key)) return null
+      keys.add(w.key)
+      try {
+        checked.push({ i, w, values: checkWriteColumns(info, w.key, w.data) })
+      } catch (err) {
+        results[i] = failure(w.key, err)
+      }
+    }
+    const current = await this.lockRows(client, info, checked.map((c) => c.w.key))
+    // Rows to write, grouped by statement: `i` (insert) or `u` (update) and the column names.
+    const groups = new Map<string, { insert: boolean; names: string[]; rows: typeof checked }>()
+    for (const c of checked) {
+      const currentHash = current.get(c.w.key)?.hash ?? null
+      if (currentHash !== c.w.expectedHash) {
+        results[c.i] = staleResult(c.w.key, c.w.expectedHash, currentHash)
+        continue
+      }
+      const insert = currentHash === null
+      const names = insert ? [...c.values.keys()] : [...c.values.keys()].filter((n) => n !== info.spec.key)
+      if (names.length === 0) {
+        results[c.i] = { key: c.w.key, ok: true, hash: currentHash }
+        continue
+      }
+      const sig = `${insert ? 'i' : 'u'}\u0000${names.join('\u0000')}`
+      let g = groups.get(sig)
+      if (!g) groups.set(sig, (g = { insert, names, rows: [] }))
+      g.rows.push(c)
+    }
+    const t = quoteIdent(info.spec.name)
+    const k = quoteIdent(info.spec.key)
+    const keyCast = this.castOf(info, info.spec.key)
+    for (const g of groups.values()) {
+      for (let start = 0; start < g.rows.length; start += MAX_ROWS_PER_STATEMENT) {
+        const rows = g.rows.slice(start, start + MAX_ROWS_PER_STATEMENT)
+        const byKey = new Map(rows.map((c) => [c.w.key, c]))
+        let sql: string
+        let params: (string | null)[][]
+        if (g.insert) {
+          const u = g.names.map((n, j) => `u.v${j}::${this.castOf(info, n)}`).join(', ')
+          sql = `INSERT INTO ${t} (${g.names.map(quoteIdent).join(', ')}) SELECT ${u} FROM unnest(${g.names.map((_, j) => `$${j + 1}::text[]`).join(', ')}) AS u(${g.names.map((_, j) => `v${j}`).join(', ')}) ON CONFLICT (${k}) DO NOTHING RETURNING ${selectList(info)}`
+          params = g.names.map((n) => rows.map((c) => param(c.values.get(n) ?? { type: 'null' })))
+        } else {
+          const set = g.names.map((n, j) => `${quoteIdent(n)} = u.v${j + 1}::${this.castOf(info, n)}`).join(', ')
+          const cols = ['v0', ...g.names.map((_, j) => `v${j + 1}`)].join(', ')
+          sql = `UPDATE ${t} AS x SET ${set} FROM unnest(${[info.spec.key, ...g.names].map((_, j) => `$${j + 1}::text[]`).join(', ')}) AS u(${cols}) WHERE x.${k} = u.v0::${keyCast} RETURNING ${selectList(info, 'x')}`
+          params = [rows.map((c) => c.w.key), ...g.names.map((n) => rows.map((c) => param(c.values.get(n) ?? { type: 'null' })))]
+        }
+        const res = await client.query<Row>(sql, params)
+        const written = new Set<string>()
+        for (const row of res.rows) {
+          const entry = this.entryOf(info, row)
+          const c = byKey.get(entry.key)
+          if (!c || written.has(entry.key)) throw new NotBatchable(`unexpected row ${entry.key}`)
+          written.add(entry.key)
+          results[c.i] = { key: c.w.key, ok: true, hash: entry.hash }
+        }
+        for (const c of rows) {
+          if (written.has(c.w.key)) continue
+          // An update finds every row (they are locked); a create that finds one lost to another writer.
+          if (!g.insert) throw new NotBatchable(`row ${c.w.key} not updated`)
+          results[c.i] = staleResult(c.w.key, null, 'created')
+        }
+      }
+    }
+    return results.map((r, i) => r ?? { key: (writes[i] as RecordWrite).key, ok: false, reason: 'failed', message: 'no outcome' })
+  }
+
+  /**
+   * The batched deletes: the rows are locked and read in one statement, their hashes checked
+   * here, then one DELETE … WHERE key = ANY(…) per MAX_ROWS_PER_STATEMENT rows whose hash is the
+   * expected one. Null: this batch is deleted row by row instead.
+   */
+  private async deleteMany(client: pg.PoolClient, info: PgTableInfo, deletes: readonly RecordDelete[]): Promise<RecordResult[] | null> {
+    if (!info.exactKey) return null
+    const results: (RecordResult | undefined)[] = new Array<RecordResult | undefined>(deletes.length)
+    const checked: { i: number; d: RecordDelete }[] = []
+    const keys = new Set<string>()
+    for (const [i, d] of deletes.entries()) {
+      if (keys.has(d.key)) return null
+      keys.add(d.key)
+      try {
+        keyValue(info.key, d.key)
+        checked.push({ i, d })
+      } catch (err) {
+        results[i] = failure(d.key, err)
+      }
+    }
+    const current = await this.lockRows(client, info, checked.map((c) => c.d.key))
+    const doomed: string[] = []
+    for (const c of checked) {
+      const currentHash = current.get(c.d.key)?.hash ?? null
+      if (currentHash !== c.d.expectedHash) results[c.i] = staleResult(c.d.key, c.d.expectedHash, currentHash)
+      else {
+        doomed.push(c.d.key)
+        results[c.i] = { key: c.d.key, ok: true, hash: null }
+      }
+    }
+    for (let start = 0; start < doomed.length; start += MAX_ROWS_PER_STATEMENT) {
+      const part = doomed.slice(start, start + MAX_ROWS_PER_STATEMENT)
+      const res = await client.query(`DELETE FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = ANY($1::${this.castOf(info, info.spec.key)}[])`, [part])
+      if (res.rowCount !== part.length) throw new NotBatchable(`${res.rowCount ?? 0} of ${part.length} rows deleted`)
+    }
+    return results.map((r, i) => r ?? { key: (deletes[i] as RecordDelete).key, ok: false, reason: 'failed', message: 'no outcome' })
+  }
+
+  /** The rows of these keys, locked (FOR UPDATE) and read in one statement per MAX_ROWS_PER_STATEMENT keys. */
+  private async lockRows(client: pg.PoolClient, info: PgTableInfo, keys: readonly string[]): Promise<Map<string, RecordEntry>> {
+    const out = new Map<string, RecordEntry>()
+    const keyCast = this.castOf(info, info.spec.key)
+    for (let start = 0; start < keys.length; start += MAX_ROWS_PER_STATEMENT) {
+      const part = keys.slice(start, start + MAX_ROWS_PER_STATEMENT)
+      const res = await client.query<Row>(
+        `SELECT ${selectList(info)} FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = ANY($1::${keyCast}[]) FOR UPDATE`,
+        [part],
+      )
+      for (const row of res.rows) {
+        const entry = this.entryOf(info, row)
+        out.set(entry.key, entry)
+      }
+    }
+    return out
+  }
+
+  /** The type a column's text values are cast to in a batched statement. */
+  private castOf(info: PgTableInfo, column: string): string {
+    const cast = info.casts.get(column)
+    if (!cast) throw new NotBatchable(`no type for column ${column}`)
+    return cast
   }
 
   private async currentHash(client: pg.PoolClient, info: TableInfo, keyParam: string | null, lock: boolean): Promise<string | null> {
@@ -289,31 +480,41 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
     return { key, hash: recordHash(canonical), data: canonical }
   }
 
-  private async tableInfo(client: pg.PoolClient, spec: TableSpec): Promise<TableInfo> {
+  private async tableInfo(client: pg.PoolClient, spec: TableSpec): Promise<PgTableInfo> {
     checkTableSpec(spec)
     const db = this.describe()
     const rel = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::oid AS oid', [quoteIdent(spec.name)])
     const oid = rel.rows[0]?.oid ?? null
     if (oid === null) throw missingTableError(db, spec.name)
-    const res = await client.query<{ name: string; typname: string; basetype: string | null; typtype: string; typcategory: string; generated: string; declared: string; attnum: string }>(
+    const res = await client.query<{ name: string; typname: string; basetype: string | null; typtype: string; typcategory: string; generated: string; declared: string; attnum: string; casttype: string; deterministic: string }>(
       `SELECT a.attname AS name, t.typname, bt.typname AS basetype, t.typtype, coalesce(bt.typcategory, t.typcategory) AS typcategory,
-              a.attgenerated AS generated, format_type(a.atttypid, a.atttypmod) AS declared, a.attnum
+              a.attgenerated AS generated, format_type(a.atttypid, a.atttypmod) AS declared, a.attnum,
+              format_type(coalesce(bt.oid, t.oid), NULL) AS casttype, coalesce(co.collisdeterministic, true) AS deterministic
          FROM pg_attribute a
          JOIN pg_type t ON t.oid = a.atttypid
          LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation
         WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum`,
       [oid],
     )
     const columns = new Map<string, ColumnInfo>()
+    const casts = new Map<string, string>()
     let keyAttnum: string | null = null
+    let exactKey = false
     for (const r of res.rows) {
       if (r.generated !== '') continue // generated columns are computed, not synced
       const kind = pgKind(r.basetype ?? r.typname, r.typtype, r.typcategory)
       if (kind === 'binary') throw binaryColumnError(db, spec.name, r.name, r.declared)
       if (kind === 'unsupported') throw unsupportedColumnError(db, spec.name, r.name, r.declared)
       columns.set(r.name, { name: r.name, kind, declared: r.declared })
-      if (r.name === spec.key) keyAttnum = r.attnum
+      casts.set(r.name, r.casttype)
+      if (r.name === spec.key) {
+        keyAttnum = r.attnum
+        const base = r.basetype ?? r.typname
+        const deterministic = r.deterministic === 't' || r.deterministic === 'true'
+        exactKey = kind === 'integer' || ((base === 'text' || base === 'varchar') && deterministic)
+      }
     }
     const key = columns.get(spec.key)
     if (!key || keyAttnum === null) throw badKeyError(db, spec, 'does not exist')
@@ -323,7 +524,7 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
       [oid, keyAttnum],
     )
     if (unique.rowCount === 0) throw badKeyError(db, spec, 'is not its primary key nor a unique column')
-    return { spec, columns, key }
+    return { spec, columns, key, casts, exactKey }
   }
 }
 
@@ -409,8 +610,8 @@ function param(v: CheckedValue): string | null {
   }
 }
 
-function selectList(info: TableInfo): string {
-  return [...info.columns.values()].map((c) => quoteIdent(c.name)).join(', ')
+function selectList(info: TableInfo, alias?: string): string {
+  return [...info.columns.values()].map((c) => `${alias ? `${alias}.` : ''}${quoteIdent(c.name)}`).join(', ')
 }
 
 /** Data errors (class 22) and constraint violations (class 23) refuse the record; the rest fail it. */
