@@ -26,12 +26,11 @@
  */
 import pg from 'pg'
 import { SyncDeskError, describeError } from '../errors.js'
-import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalTimestamp, numberFromDecimal, recordHash } from './canonical.js'
+import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalEntry, canonicalTimestamp, numberFromDecimal } from './canonical.js'
 import {
   RecordRefused,
   badKeyError,
   binaryColumnError,
-  canonicalRecord,
   checkIdentifier,
   checkTableSpec,
   checkWriteColumns,
@@ -476,8 +475,8 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
         throw err
       }
     }
-    const canonical = canonicalRecord(data)
-    return { key, hash: recordHash(canonical), data: canonical }
+    const { hash, data: canonical } = canonicalEntry(data)
+    return { key, hash, data: canonical }
   }
 
   private async tableInfo(client: pg.PoolClient, spec: TableSpec): Promise<PgTableInfo> {

@@ -18,12 +18,11 @@
 import fs from 'node:fs'
 import Database from 'better-sqlite3'
 import { SyncDeskError, describeError } from '../errors.js'
-import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalTimestamp, recordHash } from './canonical.js'
+import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalEntry, canonicalTimestamp } from './canonical.js'
 import {
   RecordRefused,
   badKeyError,
   binaryColumnError,
-  canonicalRecord,
   checkIdentifier,
   checkTableSpec,
   checkWriteColumns,
@@ -227,8 +226,8 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
       }
     }
     try {
-      const canonical = canonicalRecord(data)
-      return { key, hash: recordHash(canonical), data: canonical }
+      const { hash, data: canonical } = canonicalEntry(data)
+      return { key, hash, data: canonical }
     } catch (err) {
       if (err instanceof UnsupportedValueError) throw unreadableValueError(this.describe(), info.spec.name, key, '?', err.message)
       throw err
