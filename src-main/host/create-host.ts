@@ -5,7 +5,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { KeytarCredentialStore } from '../secrets/keytar-store.js'
-import { AppHost } from './app-host.js'
+import type { AppHost } from './app-host.js'
 import { ResidentSyncHost } from './resident-host.js'
 import type { SyncHost } from './sync-host.js'
 
@@ -24,7 +24,11 @@ export function createCliHost(): SyncHost {
   return new ResidentSyncHost({ credentials: new KeytarCredentialStore() })
 }
 
-/** Builds the app host with the OS keychain. */
+/**
+ * Builds the app host with the OS keychain. Loaded when asked for: a CLI command that is not
+ * `serve` never pays for the app host's modules (a tenth of a second of every start).
+ */
 export async function createHost(opts: { dataDir?: string; hostKind: 'electron' | 'web'; version: string; demoDir?: string }): Promise<AppHost> {
+  const { AppHost } = await import('./app-host.js')
   return new AppHost({ dataDir: opts.dataDir ?? defaultDataDir(), credentials: new KeytarCredentialStore(), hostKind: opts.hostKind, version: opts.version, demoDir: opts.demoDir, live: true })
 }
