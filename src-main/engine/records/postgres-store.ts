@@ -70,6 +70,35 @@ interface PgTableInfo extends TableInfo {
   exactKey: boolean
 }
 
+/** How long rows kept between listings are trusted at most before a listing reads them all again. */
+export const ROW_CACHE_MAX_AGE_MS = 5 * 60_000
+
+/** A row kept between listings: the version it was read at (`xmin/ctid`) and its entry (frozen). */
+interface CachedRow {
+  version: string
+  entry: RecordEntry
+}
+
+/** The rows kept for one table, and what must not have changed for them to be used. */
+interface RowCache {
+  /** The table's identity and storage, the server's start time and the synced columns with their types. */
+  signature: string
+  /** When every row was last read (ms). */
+  filledAt: number
+  /** The next transaction id (64-bit) when every row was last read. */
+  xmax: bigint
+  rows: Map<string, CachedRow>
+}
+
+/** Freezes a kept entry so that no caller can change what later listings hand out. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}
+
 /** Thrown inside a batched statement's handling when its answer is not what it must be: the batch is redone row by row. */
 class NotBatchable extends Error {}
 
@@ -100,6 +129,9 @@ export async function openPostgresStore(url: string, opts: { maxConnections?: nu
 export class PostgresRecordStore implements RecordStore, TableDefinitions {
   readonly dialect = 'postgres' as const
 
+  /** Rows as last listed, per table and key column, with the version each was read at (see list). */
+  private readonly rowCache = new Map<string, RowCache>()
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly where: string,
@@ -109,20 +141,89 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
     return `PostgreSQL ${this.where}`
   }
 
+  /**
+   * Every record, in key order, read in one REPEATABLE READ snapshot.
+   *
+   * Rows are kept between listings with the version they were read at (PostgreSQL's `xmin`, the
+   * transaction that wrote that row version, and its `ctid`): a listing reads every row's key
+   * and version, and reads and hashes again only the rows whose version is not the one kept.
+   * In doubt everything is read again: the table's columns or storage changed, the server
+   * restarted, the kept rows are older than ROW_CACHE_MAX_AGE_MS, transaction ids moved on by
+   * 2^31 (so a 32-bit xmin cannot come round again), or more than a quarter of the rows changed.
+   */
   async list(table: TableSpec): Promise<Map<string, RecordEntry>> {
     const client = await this.pool.connect()
     try {
-      const info = await this.tableInfo(client, table)
-      const res = await client.query<Row>(`SELECT ${selectList(info)} FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(table.key)}`)
-      const out = new Map<string, RecordEntry>()
-      for (const row of res.rows) {
-        const entry = this.entryOf(info, row)
-        out.set(entry.key, entry)
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      try {
+        const info = await this.tableInfo(client, table)
+        const out = await this.listIn(client, info)
+        await client.query('COMMIT')
+        return out
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
       }
-      return out
     } finally {
       client.release()
     }
+  }
+
+  private async listIn(client: pg.PoolClient, info: PgTableInfo): Promise<Map<string, RecordEntry>> {
+    const t = quoteIdent(info.spec.name)
+    const k = quoteIdent(info.spec.key)
+    const state = await client.query<{ storage: string; xmax: string }>(
+      `SELECT c.oid::text || '/' || c.relfilenode::text || '/' || pg_postmaster_start_time()::text AS storage, txid_snapshot_xmax(txid_current_snapshot())::text AS xmax
+         FROM pg_class c WHERE c.oid = to_regclass($1)`,
+      [t],
+    )
+    const now = Date.now()
+    const xmax = BigInt(state.rows[0]?.xmax ?? '0')
+    const signature = `${state.rows[0]?.storage ?? ''}\u0000${[...info.columns.values()].map((c) => `${c.name}:${c.kind}:${c.declared}:${info.casts.get(c.name) ?? ''}`).join('\u0000')}`
+    const cacheKey = `${info.spec.name}\u0000${info.spec.key}`
+    const kept = this.rowCache.get(cacheKey)
+    const usable = kept && kept.signature === signature && now - kept.filledAt < ROW_CACHE_MAX_AGE_MS && xmax >= kept.xmax && xmax - kept.xmax < 2n ** 31n
+    const full = async (): Promise<Map<string, RecordEntry>> => {
+      const res = await client.query<Row>(`SELECT xmin::text AS "$xmin", ctid::text AS "$ctid", ${selectList(info)} FROM ${t} ORDER BY ${k}`)
+      const out = new Map<string, RecordEntry>()
+      const rows = new Map<string, CachedRow>()
+      for (const row of res.rows) {
+        const entry = this.entryOf(info, row)
+        out.set(entry.key, entry)
+        rows.set(entry.key, { version: `${row.$xmin}/${row.$ctid}`, entry: deepFreeze(entry) })
+      }
+      this.rowCache.set(cacheKey, { signature, filledAt: now, xmax, rows })
+      return out
+    }
+    if (!kept || !usable) return full()
+    const marks = await client.query<{ v: string; c: string; k: string | null }>(`SELECT xmin::text || '/' || ctid::text AS v, ctid::text AS c, ${k} AS k FROM ${t} ORDER BY ${k}`)
+    const order: { key: string; version: string }[] = []
+    const changed: string[] = []
+    for (const m of marks.rows) {
+      const key = keyText(m.k === null ? null : fromText(info.key, m.k))
+      order.push({ key, version: m.v })
+      if (kept.rows.get(key)?.version !== m.v) changed.push(m.c)
+    }
+    if (changed.length * 4 > order.length) return full()
+    const fresh = new Map<string, CachedRow>()
+    if (changed.length > 0) {
+      const res = await client.query<Row>(`SELECT xmin::text AS "$xmin", ctid::text AS "$ctid", ${selectList(info)} FROM ${t} WHERE ctid = ANY($1::tid[])`, [changed])
+      for (const row of res.rows) {
+        const entry = this.entryOf(info, row)
+        fresh.set(entry.key, { version: `${row.$xmin}/${row.$ctid}`, entry: deepFreeze(entry) })
+      }
+    }
+    const out = new Map<string, RecordEntry>()
+    const rows = new Map<string, CachedRow>()
+    for (const o of order) {
+      const row = fresh.get(o.key) ?? kept.rows.get(o.key)
+      // The same snapshot answered both reads, so this cannot happen; if it does, read it all.
+      if (!row || row.version !== o.version || out.has(o.key)) return full()
+      out.set(o.key, row.entry)
+      rows.set(o.key, row)
+    }
+    this.rowCache.set(cacheKey, { signature, filledAt: kept.filledAt, xmax: kept.xmax, rows })
+    return out
   }
 
   async write(table: TableSpec, writes: readonly RecordWrite[]): Promise<RecordResult[]> {
