@@ -14,7 +14,7 @@ import type { SyncScope } from '../../src-shared/sync-types.js'
 import type { Project } from '../engine/project.js'
 import type { EnvironmentInfo } from '../engine/remote.js'
 import type { StatusReport } from '../engine/sync-engine.js'
-import { acceptedSchema, answerSchema, encodeMessage, socketDirProblem, socketLocation, unpackReport, type StatusRequest } from './status-protocol.js'
+import { encodeMessage, schemas, socketDirProblem, socketLocation, unpackReport, type StatusRequest } from './status-protocol.js'
 
 /** How long the client waits. */
 export interface ResidentTimeouts {
@@ -54,7 +54,7 @@ export async function askResidentHost(project: Project, q: { env: string; scope:
     if (problem) return { ok: false, why: `${where.dir}: ${problem}` }
   }
   const request: StatusRequest = { v: 1, type: 'status', projectDir: realDir, projectId: project.config.projectId, env: q.env, scope: q.scope, withInfo: q.withInfo }
-  return converse(where.path, encodeMessage(request), timeouts.connectMs ?? 300, timeouts.answerMs ?? 15_000)
+  return converse(where.path, encodeMessage({ ...request }), timeouts.connectMs ?? 300, timeouts.answerMs ?? 15_000)
 }
 
 function converse(socketPath: string, request: string, connectMs: number, answerMs: number): Promise<ResidentAnswer> {
@@ -84,7 +84,7 @@ function converse(socketPath: string, request: string, connectMs: number, answer
       const nl = all.indexOf(0x0a)
       if (nl < 0) return
       const first = parseLine(all.subarray(0, nl))
-      if (acceptedSchema.safeParse(first).success) {
+      if (schemas().accepted.safeParse(first).success) {
         accepted = true
         chunks.length = 0
         chunks.push(all.subarray(nl + 1))
@@ -114,7 +114,7 @@ function parseLine(bytes: Buffer): unknown {
 
 /** The host's last message as an answer. The data is the JSON as sent (its keys in their order). */
 function answerOf(message: unknown): ResidentAnswer {
-  const checked = answerSchema.safeParse(message)
+  const checked = schemas().answer.safeParse(message)
   if (!checked.success) {
     const issue = checked.error.issues[0]
     return { ok: false, why: `the answer is malformed${issue && issue.path.length ? ` at ${issue.path.join('.')}` : ''}` }
@@ -125,7 +125,7 @@ function answerOf(message: unknown): ResidentAnswer {
 }
 
 function refusalOf(message: unknown): ResidentAnswer {
-  const checked = answerSchema.safeParse(message)
+  const checked = schemas().answer.safeParse(message)
   if (checked.success && checked.data.type === 'refused') return { ok: false, why: `the host refused: ${checked.data.message}` }
   return { ok: false, why: 'the host answered something else than the protocol' }
 }

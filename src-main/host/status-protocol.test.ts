@@ -2,7 +2,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { StatusReport } from '../engine/sync-engine.js'
-import { acceptedSchema, answerSchema, encodeMessage, socketLocation, statusRequestSchema, unpackReport } from './status-protocol.js'
+import { encodeMessage, schemas, socketLocation, unpackReport } from './status-protocol.js'
+
+const { accepted: acceptedSchema, answer: answerSchema, request: statusRequestSchema } = schemas()
 
 describe('where a project host listens', () => {
   it('in the project state folder, or in a private folder of the user when that path is too long for a socket', () => {

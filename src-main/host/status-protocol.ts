@@ -35,63 +35,6 @@ export const SOCKET_NAME = 'host.sock'
  */
 const MAX_SOCKET_PATH_BYTES = 100
 
-const envName = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/))
-
-/** What a client asks: the status of one environment of one project, as `SyncHost.status` takes it. */
-export const statusRequestSchema = z.strictObject({
-  v: z.literal(STATUS_PROTOCOL_VERSION),
-  type: z.literal('status'),
-  /** The project's folder, resolved through links (the host compares it with its own). */
-  projectDir: z.string().check(z.minLength(1), z.maxLength(4096)),
-  projectId: z.string().check(z.minLength(1), z.maxLength(200)),
-  env: envName,
-  scope: z.enum(['files', 'records', 'all']),
-  withInfo: z.boolean(),
-})
-
-export type StatusRequest = z.infer<typeof statusRequestSchema>
-
-/** Only the version, to tell a request of another version from a malformed one. */
-export const versionOnlySchema = z.looseObject({ v: z.number() })
-
-const side = z.enum(['added', 'modified', 'deleted', 'unchanged'])
-const maybeHash = z.nullable(z.string())
-const maybeNumber = z.nullable(z.number())
-const recordData = z.record(z.string(), z.unknown())
-
-const fileEntry = z.looseObject({
-  kind: z.literal('file'),
-  path: z.string(),
-  local: side,
-  remote: side,
-  localHash: maybeHash,
-  remoteHash: maybeHash,
-  baseHash: maybeHash,
-  localSize: maybeNumber,
-  remoteSize: maybeNumber,
-  localMtimeMs: maybeNumber,
-  remoteMtimeMs: maybeNumber,
-  mergeable: z.optional(z.boolean()),
-  mergedText: z.optional(z.string()),
-})
-
-const recordEntry = z.looseObject({
-  kind: z.literal('record'),
-  table: z.string(),
-  key: z.string(),
-  local: side,
-  remote: side,
-  localHash: maybeHash,
-  remoteHash: maybeHash,
-  baseHash: maybeHash,
-  fields: z.array(z.string()),
-  mergeable: z.optional(z.boolean()),
-  localData: z.optional(z.nullable(recordData)),
-  remoteData: z.optional(z.nullable(recordData)),
-  baseData: z.optional(z.nullable(recordData)),
-  mergedData: z.optional(recordData),
-})
-
 /**
  * The keys of a file entry, in the engine's order. A file entry with exactly these keys in this
  * order goes on the wire as a row of their values (a third of the bytes, parsed and checked in
@@ -127,55 +70,144 @@ function isFileRow(v: unknown): boolean {
     isCount(v[10])
   )
 }
-const entrySchema = z.discriminatedUnion('kind', [fileEntry, recordEntry])
-/** A category's entries: rows, or entries as the engine makes them. */
-const entries = z.custom<unknown[]>((v) => Array.isArray(v) && v.every((e) => isFileRow(e) || entrySchema.safeParse(e).success), 'not a list of status entries')
-const counts = z.looseObject({ local: z.number(), remote: z.number(), baseline: z.number() })
+/** What a client asks: the status of one environment of one project, as `SyncHost.status` takes it. */
+export interface StatusRequest {
+  v: typeof STATUS_PROTOCOL_VERSION
+  type: 'status'
+  /** The project's folder, resolved through links (the host compares it with its own). */
+  projectDir: string
+  projectId: string
+  env: string
+  scope: 'files' | 'records' | 'all'
+  withInfo: boolean
+}
 
-/** A StatusReport as the engine makes it (see sync-engine.ts). */
-const reportSchema = z.looseObject({
-  env: z.string(),
-  remote: z.string(),
-  scope: z.enum(['files', 'records', 'all']),
-  status: z.looseObject({ remote_to_local: entries, local_to_remote: entries, conflicts: entries, in_sync: entries }),
-  skipped: z.array(z.looseObject({ side: z.enum(['local', 'remote']), path: z.string(), reason: z.string() })),
-  warnings: z.array(z.string()),
-  baselineExisted: z.boolean(),
-  lastSyncAt: z.nullable(z.string()),
-  counts,
-  recordCounts: counts,
+/**
+ * The schemas of the messages, made at their first use: a CLI command that asks no host does
+ * not pay for building them.
+ */
+export const schemas = lazy(() => {
+  const envName = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/))
+
+  /** What a client asks: the status of one environment of one project, as `SyncHost.status` takes it. */
+  const request = z.strictObject({
+    v: z.literal(STATUS_PROTOCOL_VERSION),
+    type: z.literal('status'),
+    /** The project's folder, resolved through links (the host compares it with its own). */
+    projectDir: z.string().check(z.minLength(1), z.maxLength(4096)),
+    projectId: z.string().check(z.minLength(1), z.maxLength(200)),
+    env: envName,
+    scope: z.enum(['files', 'records', 'all']),
+    withInfo: z.boolean(),
+  })
+
+  /** Only the version, to tell a request of another version from a malformed one. */
+  const versionOnly = z.looseObject({ v: z.number() })
+
+  const side = z.enum(['added', 'modified', 'deleted', 'unchanged'])
+  const maybeHash = z.nullable(z.string())
+  const maybeNumber = z.nullable(z.number())
+  const recordData = z.record(z.string(), z.unknown())
+
+  const fileEntry = z.looseObject({
+    kind: z.literal('file'),
+    path: z.string(),
+    local: side,
+    remote: side,
+    localHash: maybeHash,
+    remoteHash: maybeHash,
+    baseHash: maybeHash,
+    localSize: maybeNumber,
+    remoteSize: maybeNumber,
+    localMtimeMs: maybeNumber,
+    remoteMtimeMs: maybeNumber,
+    mergeable: z.optional(z.boolean()),
+    mergedText: z.optional(z.string()),
+  })
+
+  const recordEntry = z.looseObject({
+    kind: z.literal('record'),
+    table: z.string(),
+    key: z.string(),
+    local: side,
+    remote: side,
+    localHash: maybeHash,
+    remoteHash: maybeHash,
+    baseHash: maybeHash,
+    fields: z.array(z.string()),
+    mergeable: z.optional(z.boolean()),
+    localData: z.optional(z.nullable(recordData)),
+    remoteData: z.optional(z.nullable(recordData)),
+    baseData: z.optional(z.nullable(recordData)),
+    mergedData: z.optional(recordData),
+  })
+
+  const entrySchema = z.discriminatedUnion('kind', [fileEntry, recordEntry])
+  /** A category's entries: rows, or entries as the engine makes them. */
+  const entries = z.custom<unknown[]>((v) => Array.isArray(v) && v.every((e) => isFileRow(e) || entrySchema.safeParse(e).success), 'not a list of status entries')
+  const counts = z.looseObject({ local: z.number(), remote: z.number(), baseline: z.number() })
+
+  /** A StatusReport as the engine makes it (see sync-engine.ts). */
+  const reportSchema = z.looseObject({
+    env: z.string(),
+    remote: z.string(),
+    scope: z.enum(['files', 'records', 'all']),
+    status: z.looseObject({ remote_to_local: entries, local_to_remote: entries, conflicts: entries, in_sync: entries }),
+    skipped: z.array(z.looseObject({ side: z.enum(['local', 'remote']), path: z.string(), reason: z.string() })),
+    warnings: z.array(z.string()),
+    baselineExisted: z.boolean(),
+    lastSyncAt: z.nullable(z.string()),
+    counts,
+    recordCounts: counts,
+  })
+
+  const when = z.nullable(z.looseObject({ at: z.string(), by: z.string() }))
+  const maybeText = z.optional(z.nullable(z.string()))
+  const infoSchema = z.nullable(
+    z.looseObject({
+      lastPush: z.optional(when),
+      lastPull: z.optional(when),
+      deployment: z.optional(
+        z.nullable(
+          z.looseObject({
+            id: z.string(),
+            state: z.enum(['queued', 'running', 'succeeded', 'failed']),
+            queuedAt: maybeText,
+            startedAt: maybeText,
+            finishedAt: maybeText,
+            exitCode: z.optional(z.nullable(z.number())),
+            logTail: z.string(),
+          }),
+        ),
+      ),
+    }),
+  )
+
+  /** The host's first answer: it serves this project and is working on the request. */
+  const accepted = z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('accepted') })
+
+  /** The host's last answer: the status, or why it does not give one. */
+  const answer = z.discriminatedUnion('type', [
+    z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('status'), report: reportSchema, info: infoSchema }),
+    z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('refused'), code: z.string(), message: z.string() }),
+  ])
+
+  return {
+    /** A request (see StatusRequest). */
+    request: request as z.ZodMiniType<StatusRequest>,
+    /** Only the version, to tell a request of another version from a malformed one. */
+    versionOnly,
+    /** The host's first answer: it serves this project and is working on the request. */
+    accepted,
+    /** The host's last answer: the status, or why it does not give one. */
+    answer,
+  }
 })
 
-const when = z.nullable(z.looseObject({ at: z.string(), by: z.string() }))
-const maybeText = z.optional(z.nullable(z.string()))
-const infoSchema = z.nullable(
-  z.looseObject({
-    lastPush: z.optional(when),
-    lastPull: z.optional(when),
-    deployment: z.optional(
-      z.nullable(
-        z.looseObject({
-          id: z.string(),
-          state: z.enum(['queued', 'running', 'succeeded', 'failed']),
-          queuedAt: maybeText,
-          startedAt: maybeText,
-          finishedAt: maybeText,
-          exitCode: z.optional(z.nullable(z.number())),
-          logTail: z.string(),
-        }),
-      ),
-    ),
-  }),
-)
-
-/** The host's first answer: it serves this project and is working on the request. */
-export const acceptedSchema = z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('accepted') })
-
-/** The host's last answer: the status, or why it does not give one. */
-export const answerSchema = z.discriminatedUnion('type', [
-  z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('status'), report: reportSchema, info: infoSchema }),
-  z.strictObject({ v: z.literal(STATUS_PROTOCOL_VERSION), type: z.literal('refused'), code: z.string(), message: z.string() }),
-])
+function lazy<T>(make: () => T): () => T {
+  let made: { value: T } | null = null
+  return () => (made ??= { value: make() }).value
+}
 
 /** What the host answers last, as data. */
 export type HostAnswer = { type: 'status'; report: StatusReport; info: EnvironmentInfo | null } | { type: 'refused'; code: string; message: string }

@@ -24,8 +24,7 @@ import {
   encodeMessage,
   socketDirProblem,
   socketLocation,
-  statusRequestSchema,
-  versionOnlySchema,
+  schemas,
   type HostAnswer,
   type RefusalCode,
   type StatusRequest,
@@ -111,9 +110,9 @@ export async function listenStatusSocket(opts: StatusSocketOptions): Promise<Sta
     } catch {
       return refuse(socket, 'invalid-request', 'The request is not JSON.')
     }
-    const version = versionOnlySchema.safeParse(raw)
+    const version = schemas().versionOnly.safeParse(raw)
     if (version.success && version.data.v !== STATUS_PROTOCOL_VERSION) return refuse(socket, 'version', `This host speaks version ${STATUS_PROTOCOL_VERSION} of the status protocol, not ${version.data.v}.`)
-    const parsed = statusRequestSchema.safeParse(raw)
+    const parsed = schemas().request.safeParse(raw)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       return refuse(socket, 'invalid-request', `The request is not valid${issue && issue.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'not the expected shape'}.`)
