@@ -18,6 +18,8 @@ const entries = [
   ['src-main/cli/bin.ts', 'dist/cli.cjs'],
   ['src-server/main.ts', 'dist/server.cjs'],
   ['src-main/engine/scan-worker.ts', 'dist/scan-worker.cjs'],
+  // The check worker (src-main/engine/checks/check-pool.ts looks for it next to the running bundle).
+  ['src-main/engine/checks/check-worker.ts', 'dist/check-worker.cjs'],
 ]
 await Promise.all(entries.filter(([src]) => existsSync(src)).map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })))
 
@@ -29,12 +31,13 @@ if (existsSync('src-renderer/index.html')) {
 
 // ---- Electron: the main process and the preload (src-main/electron/) ----
 // main.cjs and preload.cjs sit side by side in dist/electron/ (main finds the preload
-// there), with a copy of the scan worker, which the engine looks for next to the running
-// bundle. The preload runs sandboxed, where require() knows only 'electron' and a few
+// there), with a copy of the scan and check workers, which the engine looks for next to the
+// running bundle. The preload runs sandboxed, where require() knows only 'electron' and a few
 // built-ins, so it must be one self-contained file.
 const electronEntries = [
   ['src-main/electron/main.ts', 'dist/electron/main.cjs'],
   ['src-main/electron/preload.ts', 'dist/electron/preload.cjs'],
   ['src-main/engine/scan-worker.ts', 'dist/electron/scan-worker.cjs'],
+  ['src-main/engine/checks/check-worker.ts', 'dist/electron/check-worker.cjs'],
 ]
 await Promise.all(electronEntries.map(([src, out]) => build({ ...common, entryPoints: [src], outfile: out })))

@@ -56,7 +56,7 @@ describe('secrets', () => {
     const text = 'key: value with some words\n'.repeat(40)
     const time = async (n: number) => {
       const t = performance.now()
-      for (let i = 0; i < n; i++) await checkSecrets(text, `f${i}.yml`)
+      for (let i = 0; i < n; i++) await checkSecrets(text, `f${i}.yml`, new Set(), { prefilter: false })
       return performance.now() - t
     }
     await time(200)

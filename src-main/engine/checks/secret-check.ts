@@ -11,8 +11,12 @@
  * secretlint's comment filter rule does it.
  *
  * secretlint is loaded on first use, so that commands which check nothing do not pay for it.
+ * Its configuration is built once for each set of rules turned off, and a text that none of the
+ * rules on could report (secret-prefilter.ts, a proof from the rules' own patterns) is not
+ * handed to lintSource at all: most files hold nothing that looks like any secret.
  */
 import { byPosition, type FoundProblem } from './check-types.js'
+import { maySecretlintReport } from './secret-prefilter.js'
 
 type LintSource = (typeof import('@secretlint/core'))['lintSource']
 type CoreConfig = Parameters<LintSource>[0]['options']['config']
@@ -24,6 +28,23 @@ interface Secretlint {
 }
 
 let loading: Promise<Secretlint> | null = null
+let loaded: Secretlint | null = null
+
+/** The configuration of the rules on, by the rules turned off. */
+const configs = new Map<string, { core: CoreConfig; ids: string[] }>()
+
+function configFor(sl: Secretlint, off: ReadonlySet<string>): { core: CoreConfig; ids: string[] } {
+  const key = off.size ? [...off].sort().join('\n') : ''
+  let c = configs.get(key)
+  if (!c) {
+    // The preset's rules one by one, as the preset registers them (with their defaults): a rule
+    // the preset holds cannot be turned off through the preset in secretlint 12.0.
+    const rules = sl.rules.filter((r) => !off.has(r.meta.id))
+    c = { core: { rules: rules.map((r) => ({ id: r.meta.id, rule: r })) }, ids: rules.map((r) => r.meta.id) }
+    configs.set(key, c)
+  }
+  return c
+}
 
 function load(): Promise<Secretlint> {
   loading ??= (async () => {
@@ -32,7 +53,8 @@ function load(): Promise<Secretlint> {
     // scans all earlier marks at each one: quadratic in the files checked, and never freed
     // (secretlint/secretlint#1653; opt-in from 13.0.5, which needs Node 22). Nothing reads them.
     secretLintProfiler.mark = () => undefined
-    return { lintSource: core.lintSource, rules: preset.rules, ruleIds: preset.rules.map((r) => r.meta.id) }
+    loaded = { lintSource: core.lintSource, rules: preset.rules, ruleIds: preset.rules.map((r) => r.meta.id) }
+    return loaded
   })()
   return loading
 }
@@ -48,21 +70,28 @@ export function fullRuleId(name: string): string {
   return `@secretlint/${name.startsWith('secretlint-rule-') ? name : `secretlint-rule-${name}`}`
 }
 
+export interface SecretCheckOptions {
+  /** false: hand every text to lintSource (the slow path, for tests that compare the two). */
+  prefilter?: boolean
+  /** The text's UTF-8 bytes, when the caller has them (the prefilter reads bytes). */
+  bytes?: Uint8Array
+}
+
 /**
  * Checks a text for secrets; the problems found, in order.
  *
  * `filePath` is the item's path (some rules look at the file's name); `off` holds the full ids
  * of the rules turned off.
  */
-export async function checkSecrets(text: string, filePath: string, off: ReadonlySet<string> = new Set()): Promise<FoundProblem[]> {
-  const sl = await load()
-  // The preset's rules one by one, as the preset registers them (with their defaults): a rule
-  // the preset holds cannot be turned off through the preset in secretlint 12.0.
-  const config: CoreConfig = { rules: sl.rules.filter((r) => !off.has(r.meta.id)).map((r) => ({ id: r.meta.id, rule: r })) }
+export async function checkSecrets(text: string, filePath: string, off: ReadonlySet<string> = new Set(), opts: SecretCheckOptions = {}): Promise<FoundProblem[]> {
   const dot = filePath.lastIndexOf('.')
+  const ext = dot >= 0 ? filePath.slice(dot) : ''
+  const config = configFor(loaded ?? (await load()), off)
+  if (opts.prefilter !== false && !maySecretlintReport(opts.bytes ?? text, ext, config.ids)) return []
+  const sl = loaded ?? (await load())
   const result = await sl.lintSource({
-    source: { content: text, filePath, ext: dot >= 0 ? filePath.slice(dot) : '', contentType: 'text' },
-    options: { config, maskSecrets: true, noPhysicFilePath: true },
+    source: { content: text, filePath, ext, contentType: 'text' },
+    options: { config: config.core, maskSecrets: true, noPhysicFilePath: true },
   })
   const problems: FoundProblem[] = []
   for (const m of result.messages) {

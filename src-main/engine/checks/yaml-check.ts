@@ -9,6 +9,7 @@
  */
 import { LineCounter, parseAllDocuments, type YAMLError } from 'yaml'
 import { byPosition, type FoundProblem } from './check-types.js'
+import { surelyValidYaml } from './yaml-fast.js'
 
 /** The most broken documents reported for one file. */
 const MAX_DOCUMENTS = 3
@@ -33,7 +34,9 @@ const WORDS: Partial<Record<YAMLError['code'], string>> = {
 }
 
 /** Checks a text as YAML (every document of it); the problems found, in order. `firstLine` shifts the lines reported. */
-export function checkYaml(text: string, firstLine = 1): FoundProblem[] {
+export function checkYaml(text: string, firstLine = 1, opts: { fast?: boolean } = {}): FoundProblem[] {
+  // Most files are in the plain subset that yaml-fast.ts proves valid without the parser.
+  if (opts.fast !== false && surelyValidYaml(text)) return []
   const lc = new LineCounter()
   const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false })
   const docs = Array.isArray(parsed) ? parsed : [parsed]
@@ -47,13 +50,13 @@ export function checkYaml(text: string, firstLine = 1): FoundProblem[] {
 }
 
 /** Checks the YAML front matter of a Markdown file (between a `---` first line and the next `---`). */
-export function checkFrontmatter(text: string): FoundProblem[] {
+export function checkFrontmatter(text: string, opts: { fast?: boolean } = {}): FoundProblem[] {
   const open = /^\uFEFF?---[ \t]*\r?\n/.exec(text)
   if (!open) return []
   const rest = text.slice(open[0].length)
   const close = /^(?:---|\.\.\.)[ \t]*$/m.exec(rest)
   if (!close) return [{ line: 1, column: 1, rule: 'yaml', kind: 'syntax', message: 'Not valid front matter: the --- block at the top has no closing --- line.' }]
-  return checkYaml(rest.slice(0, close.index), 2)
+  return checkYaml(rest.slice(0, close.index), 2, opts)
 }
 
 function describe(errors: readonly YAMLError[], text: string, lc: LineCounter, firstLine: number): FoundProblem {
