@@ -80,7 +80,7 @@ describe('syncdesk backups list', () => {
     // Newest first, each with its size.
     expect(lines.map((l) => l.split(/\s+/)[0])).toEqual([...b.runs].reverse())
     for (const l of lines) {
-      const m = /^(\S+)\s+pull\s+staging\s+([\d.]+ (?:B|KB|MB|GB))\s+\d+ replaced, \d+ deleted, \d+ created$/.exec(l)
+      const m = /^(\S+)\s+pull\s+staging\s+\d+ replaced, \d+ deleted, \d+ created {2}([\d.]+ (?:B|KB|MB|GB))$/.exec(l)
       expect(m, l).not.toBeNull()
       const onDisk = bytesUnder(path.join(b.project, '.syncdesk', 'backups', m![1] as string))
       expect(Math.abs(unitBytes(m![2] as string) - onDisk), l).toBeLessThanOrEqual(onDisk * 0.05 + 1)

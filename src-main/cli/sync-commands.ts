@@ -131,7 +131,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
       const project = ctx.projectOf(cmd)
       const { runs: list, totalBytes, retention: kept } = host.backupsUsage(project)
       if (list.length === 0) return ctx.out('No backups yet.')
-      for (const b of list) ctx.out(`${displayName(b.runId)}  ${displayName(b.direction).padEnd(5)} ${displayName(b.env).padEnd(12)} ${formatBytes(b.bytes).padStart(9)}  ${b.overwritten} replaced, ${b.deleted} deleted, ${b.created} created`)
+      for (const b of list) ctx.out(`${displayName(b.runId)}  ${displayName(b.direction).padEnd(5)} ${displayName(b.env).padEnd(12)} ${b.overwritten} replaced, ${b.deleted} deleted, ${b.created} created  ${formatBytes(b.bytes)}`)
       // The total counts a file linked into several backups once: less than the sum of the lines.
       ctx.out(`Total: ${list.length} backup${list.length === 1 ? '' : 's'}, ${formatBytes(totalBytes)} on disk (kept: the newest ${kept.keepRuns} runs and those of the last ${kept.keepDays} days; older ones are removed after each run).`)
     })
