@@ -47,6 +47,20 @@ describe('canonicalEntry', () => {
     }
   })
 
+  it('hands out frozen data whose hash is remembered, and hashes a copy of it the same', () => {
+    const entry = canonicalEntry({ b: 2, a: { list: [1, { x: 'y' }] } })
+    expect(Object.isFrozen(entry.data)).toBe(true)
+    expect(Object.isFrozen((entry.data.a as { list: unknown[] }).list[1])).toBe(true)
+    expect(() => {
+      ;(entry.data as Record<string, unknown>).b = 3
+    }).toThrow(TypeError)
+    expect(recordHash(entry.data)).toBe(entry.hash)
+    const copy = structuredClone(entry.data)
+    expect(recordHash(copy)).toBe(entry.hash)
+    copy.b = 3
+    expect(recordHash(copy)).not.toBe(entry.hash)
+  })
+
   it('still refuses values with no JSON form, saying where', () => {
     expect(() => canonicalEntry({ a: { b: [1, Number.NaN] } })).toThrow(UnsupportedValueError)
     expect(() => canonicalJson({ a: { b: [1, Number.NaN] } })).toThrow('a.b[1]: NaN has no JSON form')

@@ -49,17 +49,36 @@ export function canonicalJson(value: unknown): string {
  * The sha256 (hex) of a record's canonical JSON: the hash baselines, ETags and If-Match use.
  */
 export function recordHash(data: Record<string, unknown>): string {
-  return crypto.createHash('sha256').update(canonicalJson(data), 'utf8').digest('hex')
+  return HASHED.get(data) ?? crypto.createHash('sha256').update(canonicalJson(data), 'utf8').digest('hex')
 }
 
+/** The hashes of the (deeply frozen, so unchangeable) data canonicalEntry handed out. */
+const HASHED = new WeakMap<object, string>()
+
 /**
- * A record's canonical data and its hash, from one canonical text: the same as
- * `canonicalValue(data)` and `recordHash` of it (canonical JSON read back is its own
- * canonical form), for half the work. Stores call it for every row they read.
+ * A record's canonical data (deeply frozen) and its hash, from one canonical text: the same
+ * as `canonicalValue(data)` and `recordHash` of it (canonical JSON read back is its own
+ * canonical form), for half the work; `recordHash` of that data is remembered. Stores call it
+ * for every row they read.
  */
 export function canonicalEntry(data: Record<string, unknown>): { hash: string; data: Record<string, unknown> } {
   const text = canonicalJson(data)
-  return { hash: crypto.createHash('sha256').update(text, 'utf8').digest('hex'), data: JSON.parse(text) as Record<string, unknown> }
+  const hash = crypto.createHash('sha256').update(text, 'utf8').digest('hex')
+  const out = deepFreeze(JSON.parse(text) as Record<string, unknown>)
+  HASHED.set(out, hash)
+  return { hash, data: out }
+}
+
+/**
+ * Freezes a value and everything in it: the data of a listed record is handed out frozen, so
+ * its hash can be remembered (recordHash) and a caller can never change what it was read as.
+ */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) if (v !== null && typeof v === 'object') deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
 }
 
 /** Thrown by the fast writer for a value with no JSON form: the slow one then names it. */
