@@ -147,7 +147,7 @@ describe('the quick paths of a run', () => {
         const problems = [...slow.found.values()].flat()
         const rules = new Set(problems.map((x) => x.rule))
         // The corpus plants what the brief names, and syntax errors of both kinds.
-        for (const id of ['aws', 'github', 'slack', 'privatekey', 'basicauth', 'database-connection-string', 'npm', 'openai', 'gcp']) expect(rules).toContain(`@secretlint/secretlint-rule-${id}`)
+        for (const id of Object.keys(RULE_TRIGGERS).filter((i) => !i.endsWith('-filter-comments'))) expect(rules, id).toContain(id)
         expect(rules).toContain('yaml')
         expect(rules).toContain('json')
         expect(problems.length).toBeGreaterThan(200)

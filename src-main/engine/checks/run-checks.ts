@@ -244,7 +244,8 @@ export function planChecks(writes: readonly { path: string; hash: string }[], ch
   const unchecked: UncheckedFile[] = []
   const seen = new Set<string>()
   for (const w of writes) {
-    if (seen.has(w.path)) continue
+    // Only files of a checked type were checked (or left unchecked): the others need no look-up.
+    if (!checksFor(checks.settings, w.path) || seen.has(w.path)) continue
     seen.add(w.path)
     const found = checks.found.get(contentKey(w.path, w.hash))
     if (found) {
@@ -253,9 +254,7 @@ export function planChecks(writes: readonly { path: string; hash: string }[], ch
     }
     const why = checks.unchecked.get(w.path)
     if (why !== undefined) unchecked.push({ path: w.path, reason: why })
-    else if (checksFor(checks.settings, w.path)) {
-      problems.push({ path: w.path, line: null, column: null, rule: 'check', kind: 'check', message: 'It changed while it was being checked, so what would be sent was not checked. Look again.' })
-    }
+    else problems.push({ path: w.path, line: null, column: null, rule: 'check', kind: 'check', message: 'It changed while it was being checked, so what would be sent was not checked. Look again.' })
   }
   problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : byPosition(a, b)))
   unchecked.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
