@@ -80,7 +80,7 @@ describe('the YAML subset proof', () => {
     const agent = 'name: planner\nmodel: gpt-4\ntemperature: 0.2\ntools:\n  - search\n  - name: mail\n    retries: 3\nprompt: |\n  You plan.\n\n  Be brief: always.\nlabels: {}\n# end\n'
     const k8s = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app.kubernetes.io/name: web\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: web\n        image: "nginx:1.25"\n        ports:\n        - containerPort: 80\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n'
     const bench = '# services/agents/agent_1/config_secret_42.yaml\n# generated file 42\nder invoice payment\n    customer_order_invoice agent\n        select from where\nschema table\n'
-    for (const t of [agent, k8s, bench]) {
+    for (const t of [agent, k8s, bench, k8s.replace(/\n/g, '\r\n')]) {
       expect(surelyValidYaml(t)).toBe(true)
       expect(yamlErrors(t)).toBe(0)
     }

@@ -256,5 +256,7 @@ export function yamlNearSubset(r: Rnd): string {
       lines[i] = l.slice(0, p) + r.pick([':', ' ', '#', '-', '"', "'", ' #', ': ', '\t', '[', '|', '\r']) + l.slice(p)
     }
   }
-  return lines.join('\n')
+  const eol = r.next()
+  // Windows line ends, all or some; now and then a lone \r.
+  return lines.map((l, i) => (i === lines.length - 1 ? l : `${l}${eol < 0.3 ? '\r\n' : eol < 0.4 ? r.pick(['\n', '\r\n']) : eol < 0.43 ? r.pick(['\n', '\r']) : '\n'}`)).join('')
 }

@@ -5,8 +5,8 @@
  * `surelyValidYaml` reads a plain subset of block YAML in one pass over the text and answers
  * true only when the text is in that subset, where `yaml` finds no error in any document; false
  * means "not known": the caller parses the text with `yaml` as before, so what is reported is
- * the same either way. The subset, line by line ('\n' line ends; a tab, '\r', a control
- * character, U+2028/U+2029 or a byte order mark anywhere: not known):
+ * the same either way. The subset, line by line ('\n' or '\r\n' line ends; a tab, another
+ * '\r', a control character, U+2028/U+2029 or a byte order mark anywhere: not known):
  *
  * - blank lines and `#` comment lines, at any indentation;
  * - a `---` line alone between documents (any other line starting `---`, `...` or `%`: not known);
@@ -63,12 +63,12 @@ const contentRuns: RegExp[] = []
 
 /** Blank lines and continuation lines indented at least `min`, from lastIndex on. */
 function continuationRun(min: number): RegExp {
-  return (continuationRuns[min] ??= new RegExp(`(?: *\\n| {${min},}${PLAIN_FIRST}${PLAIN_REST}*(?:\\n|$))*`, 'y'))
+  return (continuationRuns[min] ??= new RegExp(`(?: *\\r?\\n| {${min},}${PLAIN_FIRST}${PLAIN_REST}*(?:\\r?\\n|$))*`, 'y'))
 }
 
 /** Blank lines and block scalar content lines indented at least `min`, from lastIndex on. */
 function contentRun(min: number): RegExp {
-  return (contentRuns[min] ??= new RegExp(`(?: *\\n| {${min},}${CLEAN}*(?:\\n|$))*`, 'y'))
+  return (contentRuns[min] ??= new RegExp(`(?: *\\r?\\n| {${min},}${CLEAN}*(?:\\r?\\n|$))*`, 'y'))
 }
 
 /** Whether `text` is certainly valid YAML (see the file comment); false: not known. */
@@ -220,6 +220,8 @@ export function surelyValidYaml(text: string): boolean {
     if (end < 0) end = n
     const lineStart = pos
     pos = end + 1
+    // A \r\n line end is a line end too (a \r anywhere else: not known).
+    if (end < n && end > lineStart && text.charCodeAt(end - 1) === 0x0d) end--
     let i = lineStart
     while (i < end && text.charCodeAt(i) === SPACE) i++
     const indent = i - lineStart
