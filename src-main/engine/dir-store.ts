@@ -13,7 +13,7 @@ import path from 'node:path'
 import crypto from 'node:crypto'
 import { fsyncDir, isAbandonedTemp, isTempName, removeTempQuietly, tempPathFor } from './atomic.js'
 import { mapLimit } from './concurrency.js'
-import { FastCheckCache } from './fast-check-cache.js'
+import { FastCheckCache, RACY_WINDOW_MS } from './fast-check-cache.js'
 import { describeError } from './errors.js'
 import { pathProblem } from './paths.js'
 import { pathPassesFilter } from './filter.js'
@@ -71,7 +71,7 @@ export interface DirStoreOptions {
 
 
 /** A file whose mtime is this close to the moment it was hashed is rehashed next time (racy-git rule). */
-const RACY_MS = 2000
+const RACY_MS = RACY_WINDOW_MS
 /** Files above this size are hashed as a stream. */
 const STREAM_HASH_BYTES = 16 * 1024 * 1024
 
