@@ -186,6 +186,30 @@ describe('a server started on an empty folder, a project with a SQLite table and
     expect(agentRows(c.db)).toEqual(ROWS)
   })
 
+  it('a sync creates each table on the side that lacks it, and carries the rows both ways', async () => {
+    const { srv, dbFile } = await freshServer()
+    const b = project(srv, 'b', "CREATE TABLE skills (slug TEXT PRIMARY KEY, title VARCHAR(80) NOT NULL); INSERT INTO skills VALUES ('sql', 'Writes SQL'), ('py', 'Writes Python')", ['skills'])
+    must(b.run('db', 'tables', '--remove', 'skills'), 'db tables')
+    must(b.run('db', 'tables', '--add', 'skills', '--key', 'slug'), 'db tables')
+    must(b.run('push', '--yes', '--create-tables'), 'push skills from b')
+    const a = project(srv, 'a')
+    must(a.run('db', 'tables', '--add', 'skills', '--key', 'slug'), 'db tables')
+    insertAgents(a.db)
+    const dry = a.run('sync', '--dry-run')
+    expect(dry.stdout).toContain('Create table agents in staging from the local definition, then push its 3 records:')
+    expect(dry.stdout).toContain("Create table skills here from staging's definition, then pull its 2 records:")
+    const sync = a.run('sync', '--yes', '--create-tables')
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0)
+    expect(agentRows(dbFile)).toEqual(ROWS)
+    const local = new Database(a.db, { readonly: true })
+    try {
+      expect(local.prepare('SELECT slug, title FROM skills ORDER BY slug').all()).toEqual([{ slug: 'py', title: 'Writes Python' }, { slug: 'sql', title: 'Writes SQL' }])
+    } finally {
+      local.close()
+    }
+    expect(statusJson(a).in_sync.length).toBe(5)
+  })
+
   it('reports the columns that differ by name, and compares the records all the same', async () => {
     const { srv } = await freshServer()
     const a = project(srv, 'a')

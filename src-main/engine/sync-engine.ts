@@ -192,7 +192,12 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
     remoteRecords = remote.openRecords ? await remote.openRecords() : null
     // A table one side lacks is not an error: it is left out of the comparison, and a run in
     // the direction that can create it offers to (the statement shown first).
-    const found = await planMissingTables(localRecords, remote, project.config.tables, { signal: opts.signal })
+    const found = await planMissingTables(localRecords, remote, project.config.tables, { signal: opts.signal }).catch((err: unknown) => {
+      // An environment server older than table definitions: its tables are compared as before.
+      if (opts.signal?.aborted || !remoteRecords) throw err
+      warnings.push(`The tables' definitions could not be compared, so a missing table cannot be created: ${err instanceof SyncDeskError ? err.message : describeError(err)}`)
+      return { create: [], refused: [], mismatches: [] }
+    })
     if (!remoteRecords && !found.create.some((c) => c.side === 'remote')) {
       await localRecords.close()
       const message = `${remote.envName} has no database, so records were not compared.`
