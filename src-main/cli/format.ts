@@ -129,11 +129,12 @@ export function formatRun(r: RunReport): string {
     if (count('delete-remote')) parts.push(`${count('delete-remote')} deleted in ${env}`)
     const verb = { pull: 'Pulled from', push: 'Pushed to', sync: 'Synced with', clone: 'Cloned from' }[r.direction]
     const bytes = done.reduce((sum, a) => sum + a.size, 0)
+    // The tables came first: so does their line.
+    for (const c of r.createdTables?.created ?? []) lines.push(`Created table ${displayName(c.table)} ${c.side === 'remote' ? `in ${env}` : 'here'}: ${displayText(c.statement)}`)
     lines.push(parts.length ? `${verb} ${env}: ${parts.join(', ')}${bytes ? ` (${formatBytes(bytes)})` : ''}.` : `Nothing to transfer with ${env}: everything is up to date.`)
     if (r.backupRunId && r.backedUp > 0) lines.push(`The ${r.backedUp} local item(s) this run replaced or deleted are backed up; to undo its local changes: syncdesk backups restore ${r.backupRunId}`)
     else if (r.backupRunId && r.direction !== 'pull' && r.direction !== 'clone') lines.push(`To undo this run: syncdesk undo ${r.backupRunId}`)
     else if (r.backupRunId) lines.push(`To undo this run's local changes: syncdesk backups restore ${r.backupRunId}`)
-    for (const c of r.createdTables?.created ?? []) lines.push(`Created table ${displayName(c.table)} ${c.side === 'remote' ? `in ${env}` : 'here'}: ${displayText(c.statement)}`)
     const made = new Set([...(r.createdTables?.created ?? []), ...(r.createdTables?.existed ?? []), ...(r.createdTables?.failed ?? [])].map((c) => c.table))
     const notMade = r.plan.tables.create.filter((c) => !made.has(c.table))
     if (notMade.length) {
