@@ -119,7 +119,7 @@ describe('a server started on an empty folder, a project with a SQLite table and
 
     const st = a.run('status')
     expect(st.code, st.stderr).toBe(0)
-    expect(st.stderr).toContain('Warning: staging has no table agents; a push can create it (--create-tables)')
+    expect(st.stderr).toContain('Warning: staging has no table agents; a push can create it from the local definition')
 
     const dry = a.run('push', '--dry-run')
     expect(dry.code, dry.stderr).toBe(0)
@@ -161,7 +161,7 @@ describe('a server started on an empty folder, a project with a SQLite table and
     const b = project(srv, 'b', null)
     const st = b.run('status')
     expect(st.code, st.stderr).toBe(0)
-    expect(st.stderr).toContain('Warning: The local database has no table agents; a pull can create it (--create-tables)')
+    expect(st.stderr).toContain("Warning: The local database has no table agents; a pull can create it from the environment's definition")
     const dry = b.run('pull', '--dry-run')
     expect(dry.stdout).toContain("Create table agents here from staging's definition, then pull its 3 records:")
     expect(dry.stdout).toContain(`    ${STATEMENT}`)
@@ -169,7 +169,7 @@ describe('a server started on an empty folder, a project with a SQLite table and
     // A push cannot create a local table: it says the pull can, and goes on (nothing to push).
     const push = b.run('push', '--yes', '--create-tables')
     expect(push.code, push.stdout + push.stderr).toBe(0)
-    expect(push.stdout).toContain('The local database has no table agents; a pull can create it (--create-tables)')
+    expect(push.stdout).toContain("The local database has no table agents; a pull can create it from the environment's definition")
     expect(tablesOf(b.db)).toEqual([])
 
     const pull = b.run('pull', '--yes', '--create-tables')

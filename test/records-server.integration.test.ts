@@ -187,7 +187,7 @@ describe('a server started on an empty folder (no --database-url)', () => {
     put(a.dir, 'notes.md', 'a file\n')
     const st = a.run('status', '--format', 'json')
     expect(st.code, st.stderr).toBe(0)
-    expect(st.stderr).toMatch(/Warning: cloud has no table agents; a push can create it \(--create-tables\)/)
+    expect(st.stderr).toMatch(/Warning: cloud has no table agents; a push can create it from the local definition/)
     // Files are compared as before; the tables the environment lacks are left out.
     expect(JSON.parse(st.stdout).local_to_remote).toEqual([expect.objectContaining({ kind: 'file', path: 'notes.md' })])
     const rec = a.run('status', '--format', 'json', '--scope', 'records')

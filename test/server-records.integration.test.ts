@@ -446,7 +446,7 @@ describe('an environment server started on an empty folder', () => {
         project.config.database = { kind: 'sqlite', path: 'app.sqlite' }
         project.config.tables = [AGENTS]
         const status = await getStatus(project, remote, { scope: 'records' })
-        expect(status.warnings).toContain('staging has no table agents; a push can create it (--create-tables)')
+        expect(status.warnings).toContain('staging has no table agents; a push can create it from the local definition')
         expect(status.tables.create.map((c) => [c.table, c.side, c.records])).toEqual([['agents', 'remote', 3]])
         const without = await runDirection(project, remote, { direction: 'push', scope: 'records' })
         expect(without.result?.done).toEqual([])

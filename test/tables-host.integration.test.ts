@@ -61,7 +61,7 @@ describe('run:plan with a table the environment lacks', () => {
   it('previews the table with its statement; applied with createTables, the table and its rows are there', async () => {
     const { host, call, projectId, envDb } = await project()
     const summary = await call('status:summary', { projectId, env: 'staging', refresh: true })
-    expect(summary.warnings).toContain('staging has no table agents; a push can create it (--create-tables)')
+    expect(summary.warnings).toContain('staging has no table agents; a push can create it from the local definition')
     const preview = await call('run:plan', { projectId, env: 'staging', direction: 'push', scope: 'records' })
     expect(preview.tables).toEqual({ create: [{ table: 'agents', side: 'remote', statement: STATEMENT, records: 2, notes: [] }], refused: [], mismatches: [], confirmName: null })
     expect(preview.itemsTotal).toBe(0)

@@ -246,7 +246,7 @@ function withoutTableOffers(warnings: readonly string[], plan: Plan, env: string
 function tableWarnings(tables: TablesFound, env: string): string[] {
   const out: string[] = []
   for (const c of tables.create) {
-    out.push(c.side === 'remote' ? `${env} has no table ${c.table}; a push can create it (--create-tables)` : `The local database has no table ${c.table}; a pull can create it (--create-tables)`)
+    out.push(c.side === 'remote' ? `${env} has no table ${c.table}; a push can create it from the local definition` : `The local database has no table ${c.table}; a pull can create it from the environment's definition`)
   }
   for (const r of tables.refused) {
     if (r.reason.startsWith('neither ')) out.push(`Table ${r.table} is not synced: neither the local database nor ${env}'s has it.`)

@@ -575,6 +575,7 @@ export class AppHost implements HostPort {
             confirmName: a.confirmName,
             allowMassDelete: a.allowMassDelete,
             allowProblems: a.allowProblems ? new Set(a.allowProblems) : undefined,
+            createTables: a.createTables,
             mergeEdits: a.mergeEdits ? new Map(Object.entries(a.mergeEdits).map(([p, text]) => [p, Buffer.from(text, 'utf8')])) : undefined,
             onProgress: (p) => this.emit('run:progress', { ...p, planId: a.planId, projectId, env: handle.env }),
           })
@@ -589,7 +590,7 @@ export class AppHost implements HostPort {
         return summary
       },
       'run:cancel': async (a) => ({ cancelled: await this.core.cancel(a.planId) }),
-      'backups:list': async (a) => this.core.backups(this.projectById(a.projectId)).map((b) => ({ runId: b.runId, env: b.env, direction: b.direction, at: b.startedAt, overwritten: b.overwritten, deleted: b.deleted, created: b.created })),
+      'backups:list': async (a) => this.core.backups(this.projectById(a.projectId)).map((b) => ({ runId: b.runId, env: b.env, direction: b.direction, at: b.startedAt, overwritten: b.overwritten, deleted: b.deleted, created: b.created, bytes: b.bytes })),
       'backups:preview': async (a) => restoreSummary(await this.core.undo(this.projectById(a.projectId), a.runId, { dryRun: true })),
       'backups:restore': async (a) => {
         const project = this.projectById(a.projectId)
