@@ -15,15 +15,18 @@ import type { FileCheckKinds } from './check-settings.js'
 export interface CheckWorkerInit {
   secretRulesOff: string[]
   fastPaths: boolean
+  /** The local folder, when the worker reads the files itself (through a DirStore of its own). */
+  readRoot: string | null
 }
 
-/** One content of a job: its bytes are `buffer[start, end)`. */
+/** One content of a job: its bytes are `buffer[start, end)`, or (`read`) the file to read from the worker's readRoot. */
 export interface CheckJobItem {
   path: string
   kinds: FileCheckKinds
   start: number
   end: number
   knownHash: string | null
+  read?: boolean
 }
 
 export interface CheckJob {
@@ -41,10 +44,14 @@ export function checkWorkerScript(): string | null {
   return fs.existsSync(file) ? file : null
 }
 
-/** How many workers to start: one per core besides the calling thread's, at most 3. */
+/**
+ * How many workers to start: one per core besides the calling thread's, at most 3, and none
+ * under three cores: on two (shared) cores a worker was measured to cost more than it saved,
+ * on quick and slow contents alike.
+ */
 export function checkWorkerCount(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
-  return Math.max(1, Math.min(3, cores - 1))
+  return cores < 3 ? 0 : Math.min(3, cores - 1)
 }
 
 interface Slot {

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sha256 } from '../atomic.js'
+import { DirStore } from '../dir-store.js'
 import { checkSettings, type ChecksConfig } from './check-settings.js'
 import { runChecks, useCheckWorkers, type CheckCandidate, type CheckWorkers, type FileChecks } from './run-checks.js'
 import { checkSecrets, secretRuleIds } from './secret-check.js'
@@ -159,7 +160,7 @@ describe('the quick paths of a run', () => {
     const p = project(seededCorpus(777, 400))
     const settings = checkSettings(undefined)
     const here = await runChecks(p.candidates, { settings, read: p.read, cacheFile: null, workers: false })
-    const workers: CheckWorkers = { script: WORKER, count: 2, minFiles: 0, minBytes: 0 }
+    const workers: CheckWorkers = { script: WORKER, count: 2, minFiles: 0, minBytes: 0, minWorkMs: 0 }
     const pooled = await runChecks(p.candidates, { settings, read: p.read, cacheFile: null, workers })
     expect(shape(pooled)).toEqual(shape(here))
     const slowPooled = await runChecks(p.candidates, { settings, read: p.read, cacheFile: null, workers, fastPaths: false })
@@ -170,10 +171,27 @@ describe('the quick paths of a run', () => {
     expect(shape(fallback)).toEqual(shape(here))
   })
 
-  it('starts workers only for a large batch, where the bundle is built', () => {
-    expect(useCheckWorkers(3, 3000, {}, WORKER)).toBe(false)
-    expect(useCheckWorkers(150, 10_000_000, {}, WORKER)).toBe(false)
-    expect(useCheckWorkers(2400, 9_500_000, {}, WORKER)).toBe(true)
-    expect(useCheckWorkers(2400, 9_500_000, {}, null)).toBe(false)
+  it('starts workers only for a large batch of slow contents, where the bundle is built', () => {
+    expect(useCheckWorkers(3, 3000, 5, {}, WORKER)).toBe(false)
+    expect(useCheckWorkers(150, 10_000_000, 5, {}, WORKER)).toBe(false)
+    // The benchmark's first push: 2,400 YAML files the quick paths check in ~0.04 ms each.
+    expect(useCheckWorkers(2400, 9_500_000, 0.04, {}, WORKER)).toBe(false)
+    expect(useCheckWorkers(2400, 9_500_000, null, {}, WORKER)).toBe(false)
+    expect(useCheckWorkers(2400, 9_500_000, 0.5, {}, WORKER)).toBe(true)
+    expect(useCheckWorkers(2400, 9_500_000, 0.5, {}, null)).toBe(false)
+  })
+
+  it.skipIf(!fs.existsSync(WORKER))('workers that read the files themselves find the same, and a file that cannot be read is said so', async () => {
+    const corpus = seededCorpus(5150, 200)
+    const p = project(corpus)
+    const settings = checkSettings(undefined)
+    const gone = p.candidates.find((c) => c.path.endsWith('.json')) as CheckCandidate
+    fs.rmSync(path.join(p.dir, ...gone.path.split('/')))
+    const store = new DirStore(p.dir)
+    const read = (rel: string) => store.read(rel)
+    const here = await runChecks(p.candidates, { settings, read, cacheFile: null, workers: false })
+    const pooled = await runChecks(p.candidates, { settings, read, cacheFile: null, readRoot: p.dir, workers: { script: WORKER, count: 2, minFiles: 0, minBytes: 0, minWorkMs: 0 } })
+    expect(shape(pooled)).toEqual(shape(here))
+    expect(here.unchecked.get(gone.path)).toMatch(/^could not be read/)
   })
 })

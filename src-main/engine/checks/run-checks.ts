@@ -6,6 +6,11 @@
  * to a size (larger ones are listed as not checked); what a content was found to hold is
  * cached by its hash (check-cache.ts), so a push after its dry run checks nothing again.
  * The results are data for the plan: positions, rule ids and plain words, never file text.
+ *
+ * A first push checks thousands of files, so each check is quick where it can be without
+ * finding less: plain YAML is proved valid without the parser (yaml-fast.ts), a text holding
+ * nothing any secret rule looks for skips secretlint (secret-prefilter.ts), and a large batch
+ * is checked on worker threads while this thread reads the files (check-pool.ts).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { appendAll } from '../arrays.js'
@@ -52,9 +57,17 @@ function sizeWords(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MB` : `${Math.round(n / 1024)} KB`
 }
 
-/** When check workers are used: for this many contents and bytes to check, or more (fewer are checked here, with no start-up cost). */
+/**
+ * When check workers are started: when the contents left to check would keep this thread busy
+ * for this long at the pace measured so far (judged every CHECK_SAMPLE contents), and are this
+ * many and this large. A worker costs more than 100 ms of CPU to start and warm up, and the
+ * quick paths check most files in some tens of microseconds, so a push of plain files (the
+ * benchmark's first push included) never starts one.
+ */
+const POOL_MIN_WORK_MS = 500
 const POOL_MIN_FILES = 200
 const POOL_MIN_BYTES = 2 * 1024 * 1024
+const CHECK_SAMPLE = 64
 /** A job sent to a worker: up to this many contents or bytes. */
 const JOB_FILES = 64
 const JOB_BYTES = 512 * 1024
@@ -65,15 +78,23 @@ const BACKLOG_PER_WORKER = 192
 export interface CheckWorkers {
   /** The worker bundle; default: dist/check-worker.cjs next to the running bundle (none from sources). */
   script?: string | null
+  /** Default: one per core besides this thread's, and none under three cores (checkWorkerCount). */
   count?: number
-  /** Use workers from this many contents and bytes to check. */
+  /** Start workers when this many contents and bytes are left to check… */
   minFiles?: number
   minBytes?: number
+  /** …and checking them here would take this long (0: start at once). */
+  minWorkMs?: number
 }
 
-/** Whether `files` contents of `bytes` in all are checked on workers (`script`: the worker bundle, null where it is not built). */
-export function useCheckWorkers(files: number, bytes: number, w: CheckWorkers, script: string | null): boolean {
-  return !!script && files >= (w.minFiles ?? POOL_MIN_FILES) && bytes >= (w.minBytes ?? POOL_MIN_BYTES)
+/**
+ * Whether to start check workers (`script`: the worker bundle, null where it is not built) for
+ * `files` contents of `bytes` left, `msPerFile` being this thread's pace so far (null: none yet).
+ */
+export function useCheckWorkers(files: number, bytes: number, msPerFile: number | null, w: CheckWorkers, script: string | null): boolean {
+  if (!script || files < (w.minFiles ?? POOL_MIN_FILES) || bytes < (w.minBytes ?? POOL_MIN_BYTES)) return false
+  const minWork = w.minWorkMs ?? POOL_MIN_WORK_MS
+  return minWork <= 0 || (msPerFile !== null && msPerFile * files >= minWork)
 }
 
 /** One content to check: a candidate whose result the cache does not hold. */
@@ -95,6 +116,11 @@ export async function runChecks(
     /** false: the full YAML parser and secretlint on every content (the quick proofs off), for tests. */
     fastPaths?: boolean
     workers?: CheckWorkers | false
+    /**
+     * The folder `read` reads from (a DirStore's root), when check workers may read the files
+     * themselves through a DirStore of their own, the reads then spread over the cores too.
+     */
+    readRoot?: string
   },
 ): Promise<FileChecks> {
   const { settings } = opts
@@ -162,75 +188,105 @@ export async function runChecks(
 async function checkPending(
   pending: Pending[],
   pendingBytes: number,
-  opts: { settings: CheckSettings; read: (itemPath: string) => Promise<Buffer>; signal?: AbortSignal; fastPaths?: boolean; workers?: CheckWorkers | false },
+  opts: { settings: CheckSettings; read: (itemPath: string) => Promise<Buffer>; signal?: AbortSignal; fastPaths?: boolean; workers?: CheckWorkers | false; readRoot?: string },
 ): Promise<void> {
   const local = { secretRulesOff: opts.settings.secretRulesOff, fastPaths: opts.fastPaths }
+  /** Time spent checking here (reads left out) and how many contents, for the pace. */
+  let checkMs = 0
+  let checked = 0
   const checkHere = async (p: Pending, content: Buffer) => {
+    const t = performance.now()
     p.result = await checkContent(p.c.path, p.kinds, content, p.c.content ? p.c.hash : null, local)
+    checkMs += performance.now() - t
+    checked++
   }
   const w = opts.workers === false ? null : (opts.workers ?? {})
   const script = w ? (w.script === undefined ? checkWorkerScript() : w.script) : null
-  const usePool = !!w && useCheckWorkers(pending.length, pendingBytes, w, script)
   const count = w?.count ?? checkWorkerCount()
-  const pool = usePool && script ? new CheckPool(script, count, { secretRulesOff: [...opts.settings.secretRulesOff], fastPaths: opts.fastPaths !== false }) : null
+  const readRoot = opts.readRoot ?? null
+  /** The workers, once started (a holder: they start from inside maybeStart). */
+  const started: { pool: CheckPool | null } = { pool: null }
+  let leftBytes = pendingBytes
+  const maybeStart = (left: number) => {
+    if (started.pool || !w || count <= 0 || !useCheckWorkers(left, leftBytes, checked ? checkMs / checked : null, w, script)) return
+    started.pool = new CheckPool(script as string, count, { secretRulesOff: [...opts.settings.secretRulesOff], fastPaths: opts.fastPaths !== false, readRoot })
+  }
   const jobs: Promise<void>[] = []
-  let batch: { p: Pending; content: Buffer }[] = []
+  /** Contents for the next job; without content, the worker reads the file. */
+  let batch: { p: Pending; content: Buffer | null }[] = []
   let batchBytes = 0
+  const read = async (p: Pending): Promise<Buffer | null> => {
+    try {
+      return p.c.content ?? (await opts.read(p.c.path))
+    } catch (err) {
+      p.result = { error: `could not be read (${describeError(err)})` }
+      return null
+    }
+  }
+  const checkAgain = async (b: { p: Pending; content: Buffer | null }) => {
+    if (opts.signal?.aborted) return
+    const content = b.content ?? (await read(b.p))
+    if (content) await checkHere(b.p, content)
+  }
 
-  const send = () => {
-    if (!batch.length || !pool) return
+  const send = (to: CheckPool) => {
+    if (!batch.length) return
     const sent = batch
     batch = []
     batchBytes = 0
-    const buffer = new ArrayBuffer(sent.reduce((n, b) => n + b.content.length, 0))
+    const buffer = new ArrayBuffer(sent.reduce((n, b) => n + (b.content?.length ?? 0), 0))
     const bytes = new Uint8Array(buffer)
     const items: CheckJobItem[] = []
     let at = 0
     for (const { p, content } of sent) {
-      bytes.set(content, at)
-      items.push({ path: p.c.path, kinds: p.kinds, start: at, end: at + content.length, knownHash: p.c.content ? p.c.hash : null })
-      at += content.length
+      if (content) bytes.set(content, at)
+      const end = at + (content?.length ?? 0)
+      items.push({ path: p.c.path, kinds: p.kinds, start: at, end, knownHash: p.c.content ? p.c.hash : null, read: !content })
+      at = end
     }
     jobs.push(
-      pool.run(items, buffer).then(
+      to.run(items, buffer).then(
         (results) => {
           sent.forEach((b, i) => (b.p.result = results[i]))
         },
         // A worker that failed: its contents are checked here.
         async () => {
-          for (const b of sent) if (!opts.signal?.aborted) await checkHere(b.p, b.content)
+          for (const b of sent) await checkAgain(b)
         },
       ),
     )
   }
 
   try {
-    for (const p of pending) {
+    maybeStart(pending.length)
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i] as Pending
       if (opts.signal?.aborted) break
-      let content: Buffer
-      try {
-        content = p.c.content ?? (await opts.read(p.c.path))
-      } catch (err) {
-        p.result = { error: `could not be read (${describeError(err)})` }
-        continue
-      }
-      if (pool && pool.alive) {
-        if (pool.backlog + batch.length >= BACKLOG_PER_WORKER * count) await nextTurn()
-        if (pool.backlog + batch.length < BACKLOG_PER_WORKER * count) {
+      leftBytes -= p.c.size
+      const active = started.pool
+      if (active && active.alive) {
+        if (active.backlog + batch.length >= BACKLOG_PER_WORKER * count) await nextTurn()
+        if (active.backlog + batch.length < BACKLOG_PER_WORKER * count) {
+          // The worker reads the file itself when it can; otherwise it is read here.
+          const content = readRoot && !p.c.content ? null : await read(p)
+          if (!content && !readRoot) continue
           batch.push({ p, content })
-          batchBytes += content.length
-          if (batch.length >= JOB_FILES || batchBytes >= JOB_BYTES) send()
+          batchBytes += content?.length ?? p.c.size
+          if (batch.length >= JOB_FILES || batchBytes >= JOB_BYTES) send(active)
           continue
         }
       }
-      await checkHere(p, content)
+      const content = await read(p)
+      if (content) await checkHere(p, content)
+      if (!started.pool && checked % CHECK_SAMPLE === 0) maybeStart(pending.length - i - 1)
     }
-    if (pool?.alive) send()
-    else for (const b of batch) if (!opts.signal?.aborted) await checkHere(b.p, b.content)
-    if (opts.signal?.aborted) pool?.close()
+    const last = started.pool
+    if (last && last.alive) send(last)
+    else for (const b of batch) await checkAgain(b)
+    if (opts.signal?.aborted) last?.close()
     await Promise.all(jobs)
   } finally {
-    pool?.close()
+    started.pool?.close()
   }
 }
 
