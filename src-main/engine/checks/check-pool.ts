@@ -78,8 +78,8 @@ export class CheckPool {
 
   constructor(script: string, count: number, init: CheckWorkerInit) {
     for (let i = 0; i < count; i++) {
+      // Not unref'd: the caller waits for the answers, and close() ends the workers.
       const slot: Slot = { worker: new Worker(script, { workerData: { checkWorker: init } }), load: 0, alive: true }
-      slot.worker.unref()
       slot.worker.on('message', (msg: CheckJobAnswer) => this.answer(msg))
       const fail = (err: Error) => this.fail(slot, err)
       slot.worker.once('error', fail)
