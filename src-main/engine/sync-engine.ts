@@ -324,7 +324,7 @@ export interface PlannedRun {
 }
 
 /** The stamp of a sync state file: it changes with every save (each save is a new file). */
-function baselineStamp(file: string): string {
+export function baselineStamp(file: string): string {
   try {
     const st = fs.statSync(file)
     return `${st.ino}:${st.size}:${st.mtimeMs}`
@@ -370,8 +370,13 @@ function writeCandidates(status: SyncStatus, merges: ReadonlyMap<string, Buffer>
   for (const list of [status.local_to_remote, status.conflicts]) {
     for (const e of list) if (e.kind === 'file' && e.localHash !== null) out.push({ path: e.path, hash: e.localHash, size: e.localSize ?? 0 })
   }
-  for (const [p, content] of merges) out.push({ path: p, hash: sha256(content), size: content.byteLength, content })
+  for (const [p, content] of merges) out.push(contentCandidate(p, content))
   return out
+}
+
+/** A file to check whose content is not the local file's (a merge, or the operator's edit of one). */
+function contentCandidate(itemPath: string, content: Buffer): CheckCandidate {
+  return { path: itemPath, hash: sha256(content), size: content.byteLength, content }
 }
 
 /** The lookup with the operator's edited merges in place of the offered ones (only where one was offered). */
@@ -389,7 +394,7 @@ function withMergeEdits(records: RecordLookup, edits: ReadonlyMap<string, Buffer
 export async function checkMergeEdits(prepared: PreparedRun, edits: ReadonlyMap<string, Buffer>): Promise<void> {
   const candidates: CheckCandidate[] = []
   for (const [p, content] of edits) {
-    if (prepared.records.fileMerge?.(p)) candidates.push({ path: p, hash: sha256(content), size: content.byteLength, content })
+    if (prepared.records.fileMerge?.(p)) candidates.push(contentCandidate(p, content))
   }
   if (candidates.length === 0) return
   const found = await checkWrites(prepared.project, new DirStore(prepared.project.dir), candidates)

@@ -7,7 +7,6 @@
  * runs, and answers as data: a value, or an error as a code with details. A bad payload gets
  * an error, never a crash. Both transports (Electron IPC, WebSocket) call only `dispatch`.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import { itemLabel, type StatusEntry } from '../../src-shared/sync-types.js'
 import type { ErrorPayload } from '../../src-shared/errors.js'
@@ -20,7 +19,7 @@ import type { Project } from '../engine/project.js'
 import { mergeFields } from '../engine/records/canonical.js'
 import { BaseStore } from '../engine/base-store.js'
 import { isMergeableText, mergeText } from '../engine/text-merge.js'
-import type { RunReport, StatusReport } from '../engine/sync-engine.js'
+import { baselineStamp, type RunReport, type StatusReport } from '../engine/sync-engine.js'
 import type { CredentialStore } from '../secrets/credential-store.js'
 import { listActivity, recordActivity } from './activity-log.js'
 import { DEMO_ENV, createDemo } from './demo.js'
@@ -220,7 +219,7 @@ export class AppHost implements HostPort {
       // Nothing changed since the last answer (both sides, the sync state, the config): it stands.
       // Records are read anew each time, and a server's own news too.
       const cacheable = !(req.scope !== 'files' && project.config.database) && !(req.withInfo && project.config.environments[req.env]?.kind === 'server')
-      const stamp = cacheable ? `${live.stamp(req.env)}|${fileStamp(project.baselineFile(req.env))}|${JSON.stringify(project.config)}` : null
+      const stamp = cacheable ? `${live.stamp(req.env)}|${baselineStamp(project.baselineFile(req.env))}|${JSON.stringify(project.config)}` : null
       const key = `${projectId}\u0000${req.env}\u0000${req.scope}\u0000${req.withInfo}`
       const kept = this.answers.get(key)
       if (stamp !== null && kept?.stamp === stamp) return kept.answer
@@ -652,16 +651,6 @@ export function errorPayload(err: unknown): ErrorPayload {
   const errno = err as NodeJS.ErrnoException
   if (typeof errno?.code === 'string' && /^E[A-Z]+$/.test(errno.code)) return { code: 'io', message: `${describeError(err)}${errno.path ? ` (${errno.path})` : ''}`, details: { errno: errno.code } }
   return { code: 'internal', message: `Something went wrong in SyncDesk: ${describeError(err)}` }
-}
-
-/** A file's identity as saved (each save of a sync state is a new file): inode, size, mtime. */
-function fileStamp(file: string): string {
-  try {
-    const st = fs.statSync(file)
-    return `${st.ino}:${st.size}:${st.mtimeMs}`
-  } catch {
-    return 'none'
-  }
 }
 
 function emptySummary(projectId: string, env: string, now: Date): StatusSummary {
