@@ -9,4 +9,4 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('syncdesk-server is not built yet: run "npm install" (or "npm run build") in ' + path.dirname(__dirname) + '\n')
   process.exit(1)
 }
-require(entry)
+require('./cached-require.cjs').cachedRequire(entry, 'server')

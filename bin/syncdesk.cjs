@@ -9,4 +9,7 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('syncdesk is not built yet: run "npm install" (or "npm run build") in ' + path.dirname(__dirname) + '\n')
   process.exit(1)
 }
-require(entry)
+// The command names the code cache (bin/cached-require.cjs); the project folder is skipped.
+const args = process.argv.slice(2)
+const command = args.find((a, i) => /^[a-z][a-z-]*$/.test(a) && !/^--(local-)?project-dir$/.test(args[i - 1] ?? '')) ?? 'none'
+require('./cached-require.cjs').cachedRequire(entry, command)

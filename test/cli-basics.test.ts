@@ -50,3 +50,52 @@ describe('the syncdesk command', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(CLI, '..', '..', 'package.json'), 'utf8')).version)
   })
 })
+
+describe('the code cache (bin/cached-require.cjs)', () => {
+  const runWith = (cacheHome: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: cacheHome, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: cacheHome, SYNCDESK_CODE_CACHE: '' } })
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+  }
+  const cacheFiles = (cacheHome: string) => {
+    const dir = path.join(cacheHome, 'syncdesk', 'code-cache')
+    return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : []
+  }
+
+  it('is written after the first run of a command and used, unchanged, by the next', () => {
+    const home = tempDir()
+    const first = runWith(home, '--version')
+    expect(first.code, first.stderr).toBe(0)
+    const [file, ...more] = cacheFiles(home)
+    expect(more).toEqual([])
+    expect(path.basename(file)).toMatch(/^cli\.cjs-none-v\d+/)
+    const written = fs.statSync(file).mtimeMs
+    const second = runWith(home, '--version')
+    expect(second.stdout).toBe(first.stdout)
+    // V8 accepted the cache: it was not written again.
+    expect(fs.statSync(file).mtimeMs).toBe(written)
+    // Another command has its own cache; the project folder's name does not make one.
+    runWith(home, '--project-dir', 'status', 'status')
+    expect(cacheFiles(home).map((f) => path.basename(f).split('-v')[0]).sort()).toEqual(['cli.cjs-none', 'cli.cjs-status'])
+  })
+
+  it('a damaged cache is refused by V8 and replaced; the command answers as before', () => {
+    const home = tempDir()
+    const first = runWith(home, '--version')
+    const [file] = cacheFiles(home)
+    fs.writeFileSync(file, Buffer.alloc(fs.statSync(file).size, 7))
+    const again = runWith(home, '--version')
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toBe(first.stdout)
+    expect(again.stderr).toBe('')
+    expect(fs.readFileSync(file).equals(Buffer.alloc(fs.statSync(file).size, 7))).toBe(false)
+  })
+
+  it('a cache folder that cannot be written costs nothing but the cache', () => {
+    const home = tempDir()
+    fs.writeFileSync(path.join(home, 'syncdesk'), 'a file where the folder would go')
+    const r = runWith(home, '--version')
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+})
