@@ -8,7 +8,6 @@ import { Option, type Command } from 'commander'
 import { CATEGORIES, type SyncScope } from '../../src-shared/sync-types.js'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import { SyncDeskError, describeError } from '../../src-shared/errors.js'
-import { DEMO_ENV, createDemo } from '../host/demo.js'
 import { EXIT, type CliContext } from './cli-context.js'
 import { formatBytes, formatDeployment, formatStatus, formatSummaryLine } from './format.js'
 import { deployAndWait, envNameOrUsage, itemRef, runCommand, type RunFlags } from './run-command.js'
@@ -172,6 +171,8 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
     .description('make a demo project with a local environment and show its status')
     .option('--dir <dir>', 'where to make it', path.join(process.env.HOME ?? process.cwd(), 'syncdesk-demo'))
     .action(async (o: { dir: string }) => {
+      // Loaded when asked for: no other command pays for the demo's modules.
+      const { DEMO_ENV, createDemo } = await import('../host/demo.js')
       const { projectDir, envDir } = await createDemo(path.resolve(o.dir))
       const project = host.openProject(projectDir)
       const { report } = await host.status(project, DEMO_ENV)
