@@ -17,6 +17,7 @@ import { chunk, mapLimit } from '../engine/concurrency.js'
 import { SyncDeskError } from '../engine/errors.js'
 import type { ScanFilter } from '../engine/filter.js'
 import { recordHash } from '../engine/records/canonical.js'
+import { listedRecords } from '../engine/records/listing-registry.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from '../engine/records/record-store.js'
 import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from '../engine/remote.js'
 import { appendAll } from '../engine/arrays.js'
@@ -404,7 +405,7 @@ export class ServerRemote implements Remote, RemoteWithTables {
 
   /** Every record of a table, by key. */
   async listRecords(table: TableSpec, opts: RemoteCallOptions = {}): Promise<Map<string, RecordEntry>> {
-    const ans = await this.call('GET', `${this.tablePath(table)}/records?keyColumn=${encodeURIComponent(table.key)}`, { signal: opts.signal, accept: [404] })
+    const ans = await this.call('GET', `${this.tablePath(table)}/records?keyColumn=${encodeURIComponent(table.key)}&fields=hashes`, { signal: opts.signal, accept: [404] })
     if (ans.status === 404) {
       const code = (safeJson(ans.body) as { error?: { code?: string } } | null)?.error?.code
       // A missing table is `not-found`, as the local stores say it, so a run can offer to create it.
@@ -413,10 +414,40 @@ export class ServerRemote implements Remote, RemoteWithTables {
       }
       throw new SyncDeskError('remote-error', `The environment "${this.envName}" at ${this.baseUrl} refused the request: ${errorMessage(ans) ?? 'HTTP 404'}`)
     }
-    const body = parseJson<{ records: RecordEntry[] }>(ans, this)
+    const body = parseJson<{ fields?: string; records: RecordEntry[] }>(ans, this)
     if (!Array.isArray(body.records)) throw this.protocolError('no records in the listing')
     const out = new Map<string, RecordEntry>()
-    for (const r of body.records) out.set(r.key, { key: r.key, hash: r.hash, data: r.data })
+    // A server older than hash-only listings sends every record's data with it.
+    if (body.fields !== 'hashes') {
+      for (const r of body.records) out.set(r.key, { key: r.key, hash: r.hash, data: r.data })
+      return out
+    }
+    // The data of a record some local listing has with the same hash is that listing's; the
+    // rest is read (listing-registry.ts). Until then a record keeps its place in key order.
+    const local = await listedRecords(table.name)
+    const missing: string[] = []
+    for (const r of body.records) {
+      if (typeof r?.key !== 'string' || typeof r.hash !== 'string') throw this.protocolError('a listed record without key or hash')
+      const same = local?.get(r.key)
+      if (same && same.hash === r.hash) out.set(r.key, sameData(r.key, r.hash, same))
+      else {
+        missing.push(r.key)
+        out.set(r.key, { key: r.key, hash: r.hash, data: {} })
+      }
+    }
+    const read = await mapLimit(chunk(missing, RECORD_READ_BATCH), this.o.inFlight, async (keys) => {
+      const ans = await this.call('POST', `${this.tablePath(table)}/records/read?keyColumn=${encodeURIComponent(table.key)}`, { body: jsonBody({ keys, compare: true }), signal: opts.signal })
+      const res = parseJson<{ records?: (RecordEntry & { status: number })[] }>(ans, this)
+      if (!Array.isArray(res.records) || res.records.length !== keys.length) throw this.protocolError('the records read do not match the keys asked for')
+      return res.records
+    }, opts.signal)
+    this.throwIfAborted(opts.signal)
+    // A record read after the listing is taken as read (its hash and data together); one gone meanwhile is gone.
+    for (const r of read.flat()) {
+      if (r.status === 404) out.delete(r.key)
+      else if (r.status === 200 && typeof r.hash === 'string' && r.data && typeof r.data === 'object') out.set(r.key, { key: r.key, hash: r.hash, data: r.data })
+      else throw this.protocolError(`record ${r.key} could not be read (HTTP ${r.status})`)
+    }
     return out
   }
 
@@ -682,4 +713,18 @@ function networkReason(err: Error): string {
   if (code === 'ABORT_ERR' || err.name === 'AbortError') return 'cancelled'
   if (code && code.startsWith('ERR_TLS') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'CERT_HAS_EXPIRED') return `TLS failed (${code})`
   return code ?? err.message
+}
+
+/** Most keys one `POST …/records/read` of a listing asks for. */
+const RECORD_READ_BATCH = 1000
+
+/** A remote record whose data is that of a local record with the same hash (read when first needed). */
+function sameData(key: string, hash: string, same: RecordEntry): RecordEntry {
+  return {
+    key,
+    hash,
+    get data(): Record<string, unknown> {
+      return same.data
+    },
+  }
 }

@@ -15,6 +15,7 @@
  * fit its column's kind (say `n/a` in an INTEGER column) is handed out as it is, never
  * converted, so writing it back stores the same thing.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import Database from 'better-sqlite3'
 import { SyncDeskError, describeError } from '../errors.js'
@@ -38,10 +39,14 @@ import {
   type TableInfo,
 } from './columns.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordStore, RecordWrite, TableSpec } from './record-store.js'
+import { announceListing, lazyEntry } from './listing-registry.js'
+import { SqliteRowCache, rowDigest, rowText, type CachedRow } from './sqlite-row-cache.js'
 import { createTableStatement, sqliteTypeToPortable, type ColumnDefinition, type CreateTableResult, type TableDefinition, type TableDefinitions } from './table-definitions.js'
 
-type Row = Record<string, unknown>
 type Bind = null | bigint | number | string
+
+/** How many cache hits of each listing are re-hashed in full to check the cache. */
+const SPOT_CHECKS = 3
 
 /**
  * Opens a SQLite database as a record store.
@@ -68,26 +73,79 @@ export function openSqliteStore(file: string, opts: { create?: boolean } = {}): 
 export class SqliteRecordStore implements RecordStore, TableDefinitions {
   readonly dialect = 'sqlite' as const
 
+  private readonly rowCache: SqliteRowCache
+
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
-  ) {}
+  ) {
+    this.rowCache = SqliteRowCache.forDatabase(file)
+  }
 
   describe(): string {
     return `SQLite ${this.file}`
   }
 
   async list(table: TableSpec): Promise<Map<string, RecordEntry>> {
+    return announceListing(table.name, this.listNow(table))
+  }
+
+  /**
+   * Reads every row (raw, with safe integers) and the digest of them all (sqlite-row-cache.ts).
+   * When it is the one the row cache holds for the table, every row gets its cached hash;
+   * otherwise each row whose own digest is the cached one does. The canonical data of a row
+   * with a cached hash is made from the values read here only when asked for; other rows are
+   * canonicalized and hashed at once.
+   */
+  private async listNow(table: TableSpec): Promise<Map<string, RecordEntry>> {
     const info = this.tableInfo(table)
     const cols = [...info.columns.values()]
+    const schema = schemaOf(info)
     const stmt = this.db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(table.key)}`)
     stmt.safeIntegers(true)
-    const out = new Map<string, RecordEntry>()
-    for (const row of stmt.iterate() as Iterable<Row>) {
-      const entry = this.entryOf(info, row)
-      out.set(entry.key, entry)
+    stmt.raw(true)
+    const keyAt = cols.indexOf(info.key)
+    const read: { key: string; values: unknown[]; text: string; blob: boolean }[] = []
+    const all = crypto.createHash('sha256')
+    for (const values of stmt.iterate() as Iterable<unknown[]>) {
+      const text = rowText(values)
+      all.update(text)
+      // A row with a blob (binary JSON) needs the database to be read: it is never cached.
+      read.push({ key: keyOf(values[keyAt]), values, text, blob: values.some((v) => Buffer.isBuffer(v)) })
     }
+    const digest = all.digest('base64')
+    const cached = this.rowCache.tableOf(table.name, schema)
+    const whole = cached.digest === digest
+    const rows = whole ? cached.rows : new Map<string, CachedRow>()
+    const hits: { entry: RecordEntry; values: unknown[] }[] = []
+    const out = new Map<string, RecordEntry>()
+    for (const { key, values, text, blob } of read) {
+      const rowDigestNow = blob || whole ? null : rowDigest(text)
+      const hit = blob ? undefined : cached.rows.get(key)
+      let entry: RecordEntry
+      if (hit && (whole || hit.digest === rowDigestNow)) {
+        entry = lazyEntry(key, hit.hash, () => this.entryOf(info, values))
+        hits.push({ entry, values })
+      } else entry = this.entryOf(info, values)
+      if (rowDigestNow !== null) (rows as Map<string, CachedRow>).set(key, { digest: rowDigestNow, hash: entry.hash })
+      out.set(key, entry)
+    }
+    if (!this.cacheHolds(info, hits) || (whole && hits.length !== read.filter((r) => !r.blob).length)) {
+      this.rowCache.drop(table.name)
+      return this.listNow(table)
+    }
+    this.rowCache.replace(table.name, schema, { digest, rows })
+    await this.rowCache.save()
     return out
+  }
+
+  /** Re-hashes a few of a listing's cache hits in full: false when one differs (the cache is wrong). */
+  private cacheHolds(info: TableInfo, hits: readonly { entry: RecordEntry; values: unknown[] }[]): boolean {
+    for (let n = 0; n < Math.min(SPOT_CHECKS, hits.length); n++) {
+      const hit = hits[Math.floor(Math.random() * hits.length)] as { entry: RecordEntry; values: unknown[] }
+      if (this.entryOf(info, hit.values).hash !== hit.entry.hash) return false
+    }
+    return true
   }
 
   async write(table: TableSpec, writes: readonly RecordWrite[]): Promise<RecordResult[]> {
@@ -209,17 +267,19 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
     const cols = [...info.columns.values()]
     const stmt = this.db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = ?`)
     stmt.safeIntegers(true)
-    const row = stmt.get(keyBind) as Row | undefined
+    stmt.raw(true)
+    const row = stmt.get(keyBind) as unknown[] | undefined
     return row ? this.entryOf(info, row).hash : null
   }
 
-  private entryOf(info: TableInfo, row: Row): RecordEntry {
-    const rawKey = row[info.key.name]
-    const key = keyText(typeof rawKey === 'bigint' ? canonicalInteger(rawKey) : rawKey)
+  /** A row's entry from its raw values, in the order of `info.columns`. */
+  private entryOf(info: TableInfo, values: readonly unknown[]): RecordEntry {
+    const cols = [...info.columns.values()]
+    const key = keyOf(values[cols.indexOf(info.key)])
     const data: Record<string, unknown> = {}
-    for (const col of info.columns.values()) {
+    for (const [i, col] of cols.entries()) {
       try {
-        data[col.name] = this.fromStored(col, row[col.name])
+        data[col.name] = this.fromStored(col, values[i])
       } catch (err) {
         if (err instanceof UnsupportedValueError) throw unreadableValueError(this.describe(), info.spec.name, key, col.name, err.message)
         throw err
@@ -320,6 +380,16 @@ export function sqliteKind(declared: string): ColumnKind | 'binary' {
   if (t.includes('INT')) return 'integer'
   if (/CHAR|CLOB|TEXT|UUID|TIME/.test(t)) return 'text'
   return 'number'
+}
+
+/** A row's key in its text form, from its raw stored value. */
+function keyOf(raw: unknown): string {
+  return keyText(typeof raw === 'bigint' ? canonicalInteger(raw) : raw)
+}
+
+/** What a row cache entry is valid for: the table's columns, their kinds and declared types, its key. */
+function schemaOf(info: TableInfo): string {
+  return JSON.stringify([info.spec.key, [...info.columns.values()].map((c) => [c.name, c.kind, c.declared])])
 }
 
 function bindValue(v: CheckedValue): Bind {

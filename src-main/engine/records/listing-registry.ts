@@ -1,0 +1,62 @@
+/**
+ * The record listings this process made last, per table, so that a remote listing can take
+ * the data of records it has the same hash for instead of carrying it over the wire.
+ *
+ * A status lists each table on both sides at once and compares hashes; the data of a record
+ * is needed only where the two sides differ (to show the fields, to merge, to pull). A record's
+ * hash is the sha256 of its canonical JSON and its data that JSON read back, so any two records
+ * with the same hash have the same data, whichever database they came from: an environment
+ * server can then answer a listing with keys and hashes only, and the client asks for the data
+ * of the records whose hash no local listing has (server-remote.ts). Listings are held weakly
+ * once done: this never keeps a table's rows alive on its own.
+ */
+import type { RecordEntry } from './record-store.js'
+
+type Listing = ReadonlyMap<string, RecordEntry>
+
+const pending = new Map<string, Promise<Listing>>()
+const done = new Map<string, WeakRef<Listing>>()
+
+/** Records a listing of a table as it starts; returns the same promise. */
+export function announceListing<T extends Listing>(table: string, listing: Promise<T>): Promise<T> {
+  pending.set(table, listing)
+  const settle = (value: Listing | null) => {
+    if (pending.get(table) !== listing) return
+    pending.delete(table)
+    if (value) done.set(table, new WeakRef(value))
+    else done.delete(table)
+  }
+  listing.then(settle, () => settle(null))
+  return listing
+}
+
+/**
+ * The latest listing of a table in this process (waiting for one still under way), or null.
+ *
+ * A caller takes a record's data from it only where its hash is the one it looks for.
+ */
+export async function listedRecords(table: string): Promise<Listing | null> {
+  const p = pending.get(table)
+  if (p) return p.catch(() => null)
+  return done.get(table)?.deref() ?? null
+}
+
+/**
+ * A listed record whose data is made only when first read, by `make` (which reads nothing
+ * from the database: it works on the values already read). The data made must have the hash
+ * given, or reading it throws: a hash handed out is never paired with other data.
+ */
+export function lazyEntry(key: string, hash: string, make: () => RecordEntry): RecordEntry {
+  let data: Record<string, unknown> | null = null
+  return {
+    key,
+    hash,
+    get data(): Record<string, unknown> {
+      if (data) return data
+      const made = make()
+      if (made.hash !== hash) throw new Error(`record ${key}: its data no longer gives the hash it was listed with`)
+      data = made.data
+      return data
+    },
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The hashes of a SQLite database's rows, kept between listings and between processes, keyed
+ * by each row's exact stored content.
+ *
+ * A status lists every synced table. Reading SQLite's rows is cheap; turning each into its
+ * canonical JSON and hashing it is what costs (most of a 10,000-row status). SQLite offers no
+ * change marker that holds across connections (`PRAGMA data_version` is per connection; file
+ * times have a coarse clock and WAL frames can be rewritten in place), so this cache trusts no
+ * marker at all: every listing still reads every row, and a row's cached hash is used only when
+ * a digest of its stored values (sha256 of each value with its storage class, in column order)
+ * is the one the hash was made from, under the same table schema. A cached entry is thus a fact
+ * about content ("these stored values hash to H"), never about time, and cannot go stale: an
+ * edit by any process, however soon after the last listing, changes the digest. A few hits of
+ * each listing are re-hashed in full as a check; a mismatch (a broken cache, changed canonical
+ * rules) drops the table's cache and lists it in full.
+ *
+ * The cache file lives in the project's own state folder, `.syncdesk/cache/`, found by walking
+ * up from the database file; a database in no project keeps its cache in memory only. The
+ * folder and file are checked like the rest of the state folder (no symlink, owned by the user
+ * running SyncDesk); a missing, broken or unsafe file is an empty cache: it is only speed.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { writeFileAtomic } from '../atomic.js'
+
+/** What the cache knows of one row: the digest of its stored values and the record hash they give. */
+export interface CachedRow {
+  digest: string
+  hash: string
+}
+
+/** A table as last listed: the digest of all its rows in key order, and each row's. */
+export interface CachedTable {
+  digest: string | null
+  rows: ReadonlyMap<string, CachedRow>
+}
+
+interface StoredTable {
+  schema: string
+  digest: string | null
+  keys: string[]
+  digests: string[]
+  hashes: string[]
+}
+
+interface Stored {
+  version: number
+  tables: Record<string, StoredTable>
+}
+
+/** Bumped whenever the digest or the canonical rules change, so older caches are dropped. */
+const CACHE_VERSION = 2
+
+/** How many folders up from the database a project's `.syncdesk/` is looked for. */
+const MAX_LEVELS_UP = 8
+
+/** Cached rows of the tables of one database; see the module comment. */
+export class SqliteRowCache {
+  private tables = new Map<string, { schema: string; digest: string | null; rows: ReadonlyMap<string, CachedRow> }>()
+  private loaded = false
+  private dirty = false
+
+  /** @param file where the cache is kept between processes; null: memory only */
+  constructor(readonly file: string | null) {}
+
+  /** The cache of a database file: in its project's `.syncdesk/cache/` when it is in one. */
+  static forDatabase(dbFile: string): SqliteRowCache {
+    return new SqliteRowCache(dbFile === ':memory:' ? null : cacheFileFor(dbFile))
+  }
+
+  /** A table as last listed under this schema (no rows when none). */
+  tableOf(table: string, schema: string): CachedTable {
+    this.load()
+    const t = this.tables.get(table)
+    return t && t.schema === schema ? t : { digest: null, rows: new Map() }
+  }
+
+  /** Replaces a table's cache with what a listing just found. */
+  replace(table: string, schema: string, found: CachedTable): void {
+    const old = this.tables.get(table)
+    this.tables.set(table, { schema, ...found })
+    if (!old || old.schema !== schema || old.digest !== found.digest || (old.rows !== found.rows && !sameRows(old.rows, found.rows))) this.dirty = true
+  }
+
+  /** Forgets a table (its cache proved wrong). */
+  drop(table: string): void {
+    if (this.tables.delete(table)) this.dirty = true
+  }
+
+  /** Writes the cache file when something changed; a failure costs the next listing speed, never data. */
+  async save(): Promise<void> {
+    if (!this.dirty || !this.file) return
+    const out: Stored = { version: CACHE_VERSION, tables: {} }
+    for (const [name, t] of this.tables) {
+      const s: StoredTable = { schema: t.schema, digest: t.digest, keys: [], digests: [], hashes: [] }
+      for (const [key, r] of t.rows) {
+        s.keys.push(key)
+        s.digests.push(r.digest)
+        s.hashes.push(r.hash)
+      }
+      out.tables[name] = s
+    }
+    try {
+      if (!safeToUse(path.dirname(this.file), 'folder') || !safeToUse(this.file, 'file')) return
+      await writeFileAtomic(this.file, JSON.stringify(out))
+      this.dirty = false
+    } catch {
+      // The next listing hashes what this one could not record.
+    }
+  }
+
+  private load(): void {
+    if (this.loaded) return
+    this.loaded = true
+    if (!this.file || !safeToUse(path.dirname(this.file), 'folder') || !safeToUse(this.file, 'file')) return
+    let stored: Stored
+    try {
+      stored = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Stored
+    } catch {
+      return
+    }
+    if (stored?.version !== CACHE_VERSION || typeof stored.tables !== 'object' || stored.tables === null) return
+    for (const [name, t] of Object.entries(stored.tables)) {
+      if (typeof t?.schema !== 'string' || !Array.isArray(t.keys) || !Array.isArray(t.digests) || !Array.isArray(t.hashes)) continue
+      if (t.digests.length !== t.keys.length || t.hashes.length !== t.keys.length) continue
+      const rows = new Map<string, CachedRow>()
+      for (let i = 0; i < t.keys.length; i++) {
+        const key = t.keys[i]
+        const digest = t.digests[i]
+        const hash = t.hashes[i]
+        if (typeof key === 'string' && typeof digest === 'string' && typeof hash === 'string') rows.set(key, { digest, hash })
+      }
+      this.tables.set(name, { schema: t.schema, digest: typeof t.digest === 'string' ? t.digest : null, rows })
+    }
+  }
+}
+
+/** The sha256 (base64) of a row's text (rowText). */
+export function rowDigest(text: string): string {
+  return crypto.createHash('sha256').update(text, 'utf8').digest('base64')
+}
+
+/**
+ * A row's stored values as one text, as better-sqlite3 hands them out raw with safe integers:
+ * each value tagged with its storage class (an INTEGER 1, a REAL 1.0 and a TEXT '1' differ) and
+ * text and blobs length-prefixed, so the text of a row, and of rows one after another (a table's
+ * digest), is never that of other values.
+ */
+export function rowText(values: readonly unknown[]): string {
+  let text = ''
+  for (const v of values) {
+    if (v === null || v === undefined) text += 'n;'
+    else if (typeof v === 'string') text += `s${v.length}:${v}`
+    else if (typeof v === 'bigint') text += `i${v};`
+    else if (typeof v === 'number') text += `r${Object.is(v, -0) ? '-0' : String(v)};`
+    else if (Buffer.isBuffer(v)) text += `b${v.length}:${v.toString('hex')}`
+    else text += `?${typeof v}${String(v).length}:${String(v)}`
+  }
+  return text
+}
+
+/** `<project>/.syncdesk/cache/records-<id>.json` for a database inside a project; else null. */
+function cacheFileFor(dbFile: string): string | null {
+  let real: string
+  try {
+    real = fs.realpathSync(dbFile)
+  } catch {
+    return null
+  }
+  let dir = path.dirname(real)
+  for (let i = 0; i < MAX_LEVELS_UP; i++) {
+    const state = path.join(dir, '.syncdesk')
+    if (safeToUse(state, 'folder') && fs.existsSync(path.join(state, 'config.json'))) {
+      const id = crypto.createHash('sha256').update(path.relative(dir, real)).digest('hex').slice(0, 16)
+      return path.join(state, 'cache', `records-${id}.json`)
+    }
+    const up = path.dirname(dir)
+    if (up === dir) break
+    dir = up
+  }
+  return null
+}
+
+/** Whether a state entry may be read and written: missing (for a file), or ours and no symlink. */
+function safeToUse(entry: string, want: 'folder' | 'file'): boolean {
+  let st: fs.Stats
+  try {
+    st = fs.lstatSync(entry)
+  } catch (err) {
+    return want === 'file' && (err as NodeJS.ErrnoException).code === 'ENOENT'
+  }
+  if (st.isSymbolicLink()) return false
+  if (want === 'folder' ? !st.isDirectory() : !st.isFile()) return false
+  const uid = process.getuid?.()
+  return uid === undefined || st.uid === uid
+}
+
+function sameRows(a: ReadonlyMap<string, CachedRow>, b: ReadonlyMap<string, CachedRow>): boolean {
+  if (a.size !== b.size) return false
+  for (const [key, r] of b) {
+    const o = a.get(key)
+    if (!o || o.digest !== r.digest || o.hash !== r.hash) return false
+  }
+  return true
+}
