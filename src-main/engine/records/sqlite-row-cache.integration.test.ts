@@ -1,0 +1,142 @@
+/**
+ * The SQLite row cache (sqlite-row-cache.ts) against real databases changed by other
+ * processes: the sqlite3 command-line shell and better-sqlite3 in a child Node process. A
+ * listing must give every row's true hash whatever the cache holds.
+ */
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { recordHash } from './canonical.js'
+import { openSqliteStore } from './sqlite-store.js'
+import type { RecordEntry, TableSpec } from './record-store.js'
+
+const AGENTS: TableSpec = { name: 'agents', key: 'id' }
+const sqlite3Missing = spawnSync('sqlite3', ['-version']).status !== 0
+
+const dirs: string[] = []
+afterAll(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
+})
+
+/** A project folder (with its `.syncdesk/`) holding `app.sqlite` with `n` agents. */
+function project(n = 50): { dir: string; db: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-rowcache-'))
+  dirs.push(dir)
+  fs.mkdirSync(path.join(dir, '.syncdesk', 'cache'), { recursive: true, mode: 0o700 })
+  fs.writeFileSync(path.join(dir, '.syncdesk', 'config.json'), '{}')
+  const db = path.join(dir, 'app.sqlite')
+  const raw = new Database(db)
+  raw.pragma('journal_mode = WAL')
+  raw.exec('CREATE TABLE agents (id INTEGER PRIMARY KEY, name TEXT, config JSON, score REAL, extra)')
+  const insert = raw.prepare('INSERT INTO agents VALUES (?, ?, ?, ?, ?)')
+  for (let i = 1; i <= n; i++) insert.run(i, `agent ${String(i).padStart(3, '0')}`, JSON.stringify({ model: 'm', tools: ['a', 'b'], n: i }), i / 4, i % 2 ? 1 : '1')
+  raw.close()
+  return { dir, db }
+}
+
+/** Every row listed, as key → [hash, data], and checks each hash is that of its data. */
+async function listing(db: string): Promise<Map<string, [string, Record<string, unknown>]>> {
+  const store = openSqliteStore(db)
+  try {
+    const rows = await store.list(AGENTS)
+    const out = new Map<string, [string, Record<string, unknown>]>()
+    for (const [key, e] of rows as Map<string, RecordEntry>) {
+      expect(recordHash(e.data)).toBe(e.hash)
+      out.set(key, [e.hash, e.data])
+    }
+    return out
+  } finally {
+    await store.close()
+  }
+}
+
+/** The same table listed from a copy outside any project: no cache at all. */
+async function uncachedListing(db: string): Promise<Map<string, [string, Record<string, unknown>]>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-rowcache-plain-'))
+  dirs.push(dir)
+  const copy = path.join(dir, 'copy.sqlite')
+  const raw = new Database(db)
+  await raw.backup(copy)
+  raw.close()
+  const out = await listing(copy)
+  expect(fs.readdirSync(dir).filter((f) => !f.startsWith('copy.sqlite'))).toEqual([])
+  return out
+}
+
+function cacheFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(dir, '.syncdesk', 'cache')).filter((f) => f.startsWith('records-'))
+}
+
+describe('SQLite listings with the row cache', () => {
+  it.skipIf(sqlite3Missing)('sees an edit the sqlite3 shell made right after a listing (same length, same second), and only that one', async () => {
+    const { dir, db } = project()
+    const first = await listing(db)
+    expect(cacheFiles(dir)).toHaveLength(1)
+    const sql = "UPDATE agents SET name = 'agent 00X' WHERE id = 2; UPDATE agents SET extra = 1 WHERE id = 4; UPDATE agents SET score = 0.75000000000000011 WHERE id = 3;"
+    const r = spawnSync('sqlite3', [db, sql], { encoding: 'utf8' })
+    expect(r.status, r.stderr).toBe(0)
+    const second = await listing(db)
+    expect(second.get('2')?.[1].name).toBe('agent 00X')
+    // The text '1' became the integer 1: same length, another value.
+    expect(second.get('4')?.[1].extra).toBe(1)
+    expect(first.get('4')?.[1].extra).toBe('1')
+    expect(second.get('3')?.[1].score).toBe(0.7500000000000001)
+    for (const key of ['2', '3', '4']) expect(second.get(key)?.[0]).not.toBe(first.get(key)?.[0])
+    for (const [key, [hash]] of second) if (!['2', '3', '4'].includes(key)) expect(hash).toBe(first.get(key)?.[0])
+    expect(second).toEqual(await uncachedListing(db))
+  })
+
+  it('sees rows added, changed and deleted by better-sqlite3 in another process while one store stays open', async () => {
+    const { db } = project()
+    const store = openSqliteStore(db)
+    try {
+      const before = await store.list(AGENTS)
+      const child = `
+        const Database = require('better-sqlite3')
+        const db = new Database(${JSON.stringify(db)})
+        db.prepare("UPDATE agents SET config = json_set(config, '$.n', 999) WHERE id = 7").run()
+        db.prepare('DELETE FROM agents WHERE id = 8').run()
+        db.prepare("INSERT INTO agents VALUES (51, 'new one', NULL, 1.5, NULL)").run()
+        db.close()`
+      const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', cwd: process.cwd() })
+      expect(r.status, r.stderr).toBe(0)
+      const after = await store.list(AGENTS)
+      expect((after.get('7')?.data.config as { n: number }).n).toBe(999)
+      expect(after.get('7')?.hash).not.toBe(before.get('7')?.hash)
+      expect(after.has('8')).toBe(false)
+      expect(after.get('51')?.data).toEqual({ id: 51, name: 'new one', config: null, score: 1.5, extra: null })
+      expect(after.get('51')?.hash).toBe(recordHash({ id: 51, name: 'new one', config: null, score: 1.5, extra: null }))
+      expect(after.get('9')?.hash).toBe(before.get('9')?.hash)
+    } finally {
+      await store.close()
+    }
+    expect(await listing(db)).toEqual(await uncachedListing(db))
+  })
+
+  it('gives the true hashes when the cache file lies about every row', async () => {
+    const { dir, db } = project()
+    const truth = await listing(db)
+    const file = path.join(dir, '.syncdesk', 'cache', cacheFiles(dir)[0] as string)
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { tables: Record<string, { hashes: string[] }> }
+    const table = stored.tables.agents as { hashes: string[] }
+    table.hashes = table.hashes.map(() => recordHash({ not: 'this row' }))
+    fs.writeFileSync(file, JSON.stringify(stored))
+    expect(await listing(db)).toEqual(truth)
+    // And the cache was written anew with the true hashes.
+    expect(await listing(db)).toEqual(truth)
+  })
+
+  it('lists the same hashes and data with and without a cache, after the table changed its columns', async () => {
+    const { db } = project()
+    await listing(db)
+    const raw = new Database(db)
+    raw.exec("ALTER TABLE agents ADD COLUMN note TEXT DEFAULT 'n'")
+    raw.close()
+    const again = await listing(db)
+    expect(again.get('1')?.[1].note).toBe('n')
+    expect(again).toEqual(await uncachedListing(db))
+  })
+})
