@@ -110,7 +110,7 @@ describe('record listings with hashes only', () => {
     const records = await remoteRecords()
     expect((await records.list(AGENTS)).get('2')?.data.name).toBe('agent 2')
     const db = new Database(serverDb)
-    cleanup.push(() => db.close())
+    cleanup.push(() => void db.close())
     db.prepare("UPDATE agents SET name = 'moved on' WHERE id = 2").run()
     const listed = await records.list(AGENTS)
     expect(listed.get('2')?.data.name).toBe('moved on')

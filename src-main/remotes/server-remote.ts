@@ -24,7 +24,7 @@ import { appendAll } from '../engine/arrays.js'
 import type { CreateTableResult, RemoteWithTables, TableDefinition, TableDefinitions } from '../engine/records/table-definitions.js'
 
 export interface ServerRemoteOptions {
-  /** Most items in one batch request (default 500). */
+  /** Most items in one batch request (default 500 files, 2,500 records). */
   batchItems?: number
   /** Most content bytes in one batch request (default 8 MiB). */
   batchBytes?: number
@@ -159,6 +159,8 @@ export class ServerRemote implements Remote, RemoteWithTables {
   /** The last manifest and its ETag, for conditional requests. */
   private kept: KeptManifest | null = null
   private readonly transfers: ManifestTransfers = { requests: 0, notModified: 0, bodyBytes: 0 }
+  /** Records per write or delete batch. */
+  private readonly recordBatch: number
 
   /**
    * @param envName the environment's name, for messages
@@ -195,6 +197,7 @@ export class ServerRemote implements Remote, RemoteWithTables {
       retryBaseMs: opts.retryBaseMs ?? 250,
       retryBudgetMs: opts.retryBudgetMs ?? 10_000,
     }
+    this.recordBatch = Math.max(1, Math.min(opts.batchItems ?? RECORD_WRITE_BATCH, MAX_RECORD_BATCH))
     this.client = url.protocol === 'https:' ? https : http
     const AgentClass = url.protocol === 'https:' ? https.Agent : http.Agent
     this.agent = new AgentClass({ keepAlive: true, maxSockets: Math.max(this.o.inFlight * 2, 4) })
@@ -453,9 +456,13 @@ export class ServerRemote implements Remote, RemoteWithTables {
 
   /** Conditional record writes (expectedHash null: create). */
   async writeRecords(table: TableSpec, writes: readonly RecordWrite[], opts: RemoteCallOptions = {}): Promise<RecordResult[]> {
-    const parts = await mapLimit(chunk(writes, Math.min(this.o.batchItems, 500)), this.o.inFlight, async (c) => {
-      const items = c.map((w) => ({ key: w.key, data: w.data, ...(w.expectedHash === null ? { ifNoneMatch: '*' } : { ifMatch: w.expectedHash }) }))
-      const ans = await this.call('POST', `${this.tablePath(table)}/records/write?keyColumn=${encodeURIComponent(table.key)}`, { body: jsonBody({ writes: items }), signal: opts.signal })
+    // Each write is turned into JSON once; batches are cut by count and by bytes from those texts.
+    const items = writes.map((w) => ({ w, json: JSON.stringify({ key: w.key, data: w.data, ...(w.expectedHash === null ? { ifNoneMatch: '*' } : { ifMatch: w.expectedHash }) }) }))
+    const batches = chunk(items, this.recordBatch, this.o.batchBytes, (it) => it.json.length)
+    const parts = await mapLimit(batches, this.o.inFlight, async (batch) => {
+      const c = batch.map((it) => it.w)
+      const body = Buffer.from(`{"writes":[${batch.map((it) => it.json).join(',')}]}`, 'utf8')
+      const ans = await this.call('POST', `${this.tablePath(table)}/records/write?keyColumn=${encodeURIComponent(table.key)}`, { body, signal: opts.signal })
       const res = parseJson<{ writes: WireRecordOutcome[] }>(ans, this)
       return c.map((w, k): RecordResult => {
         const o = res.writes?.[k]
@@ -472,7 +479,7 @@ export class ServerRemote implements Remote, RemoteWithTables {
 
   /** Conditional record deletes. */
   async deleteRecords(table: TableSpec, deletes: readonly RecordDelete[], opts: RemoteCallOptions = {}): Promise<RecordResult[]> {
-    const parts = await mapLimit(chunk(deletes, Math.min(this.o.batchItems, 500)), this.o.inFlight, async (c) => {
+    const parts = await mapLimit(chunk(deletes, this.recordBatch), this.o.inFlight, async (c) => {
       const ans = await this.call('POST', `${this.tablePath(table)}/records/write?keyColumn=${encodeURIComponent(table.key)}`, { body: jsonBody({ deletes: c.map((d) => ({ key: d.key, ifMatch: d.expectedHash })) }), signal: opts.signal })
       const res = parseJson<{ deletes: WireRecordOutcome[] }>(ans, this)
       return c.map((d, k): RecordResult => {
@@ -714,6 +721,16 @@ function networkReason(err: Error): string {
   if (code && code.startsWith('ERR_TLS') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'CERT_HAS_EXPIRED') return `TLS failed (${code})`
   return code ?? err.message
 }
+
+/**
+ * Records per write batch by default (`batchItems` when given). Each batch is one transaction
+ * (one commit, one fsync) on the server, so a push of 10,000 records is 4 of them rather than
+ * 20; `batchBytes` still caps each request body.
+ */
+const RECORD_WRITE_BATCH = 2500
+
+/** The server's limit of records per batch request (src-server/routes/records.ts). */
+const MAX_RECORD_BATCH = 10_000
 
 /** Most keys one `POST …/records/read` of a listing asks for. */
 const RECORD_READ_BATCH = 1000

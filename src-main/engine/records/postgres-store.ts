@@ -26,7 +26,7 @@
  */
 import pg from 'pg'
 import { SyncDeskError, describeError } from '../errors.js'
-import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalEntry, canonicalTimestamp, numberFromDecimal } from './canonical.js'
+import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalEntry, canonicalTimestamp, numberFromDecimal, recordHash } from './canonical.js'
 import {
   RecordRefused,
   badKeyError,
@@ -245,7 +245,7 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
         // Another writer created the record after our check: theirs stands, ours is stale.
         const row = res.rows[0]
         if (res.rowCount === 0 || !row) return staleResult(w.key, null, 'created')
-        return { key: w.key, ok: true, hash: this.entryOf(info, row).hash }
+        return { key: w.key, ok: true, hash: this.hashOf(info, row).hash }
       }
       const set = names.filter((n) => n !== table.key)
       if (set.length === 0) return { key: w.key, ok: true, hash: currentHash }
@@ -254,7 +254,7 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
         [...set.map((n) => param(values.get(n) ?? { type: 'null' })), keyParam],
       )
       const row = res.rows[0]
-      return { key: w.key, ok: true, hash: row ? this.entryOf(info, row).hash : await this.currentHash(client, info, keyParam, false) }
+      return { key: w.key, ok: true, hash: row ? this.hashOf(info, row).hash : await this.currentHash(client, info, keyParam, false) }
     }, (client, info) => this.writeMany(client, info, writes))
   }
 
@@ -473,7 +473,7 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
         const res = await client.query<Row>(sql, params)
         const written = new Set<string>()
         for (const row of res.rows) {
-          const entry = this.entryOf(info, row)
+          const entry = this.hashOf(info, row)
           const c = byKey.get(entry.key)
           if (!c || written.has(entry.key)) throw new NotBatchable(`unexpected row ${entry.key}`)
           written.add(entry.key)
@@ -529,8 +529,8 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
   }
 
   /** The rows of these keys, locked (FOR UPDATE) and read in one statement per MAX_ROWS_PER_STATEMENT keys. */
-  private async lockRows(client: pg.PoolClient, info: PgTableInfo, keys: readonly string[]): Promise<Map<string, RecordEntry>> {
-    const out = new Map<string, RecordEntry>()
+  private async lockRows(client: pg.PoolClient, info: PgTableInfo, keys: readonly string[]): Promise<Map<string, { key: string; hash: string }>> {
+    const out = new Map<string, { key: string; hash: string }>()
     const keyCast = this.castOf(info, info.spec.key)
     for (let start = 0; start < keys.length; start += MAX_ROWS_PER_STATEMENT) {
       const part = keys.slice(start, start + MAX_ROWS_PER_STATEMENT)
@@ -539,7 +539,7 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
         [part],
       )
       for (const row of res.rows) {
-        const entry = this.entryOf(info, row)
+        const entry = this.hashOf(info, row)
         out.set(entry.key, entry)
       }
     }
@@ -559,10 +559,23 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
       [keyParam],
     )
     const row = res.rows[0]
-    return row ? this.entryOf(info, row).hash : null
+    return row ? this.hashOf(info, row).hash : null
   }
 
   private entryOf(info: TableInfo, row: Row): RecordEntry {
+    const { key, data } = this.valuesOf(info, row)
+    const { hash, data: canonical } = canonicalEntry(data)
+    return { key, hash, data: canonical }
+  }
+
+  /** A row's key and hash only: what a write checks and reads back (no data to hand out). */
+  private hashOf(info: TableInfo, row: Row): { key: string; hash: string } {
+    const { key, data } = this.valuesOf(info, row)
+    return { key, hash: recordHash(data) }
+  }
+
+  /** A row's key and its values in canonical types (not yet canonical JSON). */
+  private valuesOf(info: TableInfo, row: Row): { key: string; data: Record<string, unknown> } {
     const rawKey = row[info.key.name] ?? null
     const keyData = rawKey === null ? null : fromText(info.key, rawKey)
     const key = keyText(keyData)
@@ -576,9 +589,9 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
         throw err
       }
     }
-    const { hash, data: canonical } = canonicalEntry(data)
-    return { key, hash, data: canonical }
+    return { key, data }
   }
+
 
   private async tableInfo(client: pg.PoolClient, spec: TableSpec): Promise<PgTableInfo> {
     checkTableSpec(spec)

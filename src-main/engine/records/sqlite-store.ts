@@ -19,7 +19,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import Database from 'better-sqlite3'
 import { SyncDeskError, describeError } from '../errors.js'
-import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalEntry, canonicalTimestamp } from './canonical.js'
+import { UnsupportedValueError, canonicalDate, canonicalInteger, canonicalEntry, canonicalTimestamp, recordHash } from './canonical.js'
 import {
   RecordRefused,
   badKeyError,
@@ -74,6 +74,7 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
   readonly dialect = 'sqlite' as const
 
   private readonly rowCache: SqliteRowCache
+  private readonly statements = new Map<string, Database.Statement>()
 
   constructor(
     private readonly db: Database.Database,
@@ -159,14 +160,12 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
       if (currentHash !== w.expectedHash) return staleResult(w.key, w.expectedHash, currentHash)
       const names = [...values.keys()]
       if (currentHash === null) {
-        this.db
-          .prepare(`INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`)
+        this.prepared(`INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`)
           .run(...names.map((n) => bindValue(values.get(n) ?? { type: 'null' })))
       } else {
         const set = names.filter((n) => n !== table.key)
         if (set.length > 0) {
-          this.db
-            .prepare(`UPDATE ${t} SET ${set.map((n) => `${quoteIdent(n)} = ?`).join(', ')} WHERE ${k} = ?`)
+          this.prepared(`UPDATE ${t} SET ${set.map((n) => `${quoteIdent(n)} = ?`).join(', ')} WHERE ${k} = ?`)
             .run(...set.map((n) => bindValue(values.get(n) ?? { type: 'null' })), keyBind)
         }
       }
@@ -180,7 +179,7 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
       const kv = keyValue(info.key, d.key)
       const currentHash = this.currentHash(info, kv)
       if (currentHash !== d.expectedHash) return staleResult(d.key, d.expectedHash, currentHash)
-      this.db.prepare(`DELETE FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(table.key)} = ?`).run(kv)
+      this.prepared(`DELETE FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(table.key)} = ?`).run(kv)
       return { key: d.key, ok: true, hash: null }
     })
   }
@@ -263,17 +262,37 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
     return results
   }
 
+  /** The hash of the row with this key now, or null when there is none. */
   private currentHash(info: TableInfo, keyBind: Bind): string | null {
     const cols = [...info.columns.values()]
-    const stmt = this.db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = ?`)
+    const stmt = this.prepared(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = ?`)
     stmt.safeIntegers(true)
     stmt.raw(true)
     const row = stmt.get(keyBind) as unknown[] | undefined
-    return row ? this.entryOf(info, row).hash : null
+    if (!row) return null
+    const { key, data } = this.valuesOf(info, row)
+    return this.canonical(info, key, () => recordHash(data))
+  }
+
+  /** A statement prepared once per store (SQLite re-prepares it itself when the schema changes). */
+  private prepared(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql)
+    if (!stmt) {
+      stmt = this.db.prepare(sql)
+      this.statements.set(sql, stmt)
+    }
+    return stmt
   }
 
   /** A row's entry from its raw values, in the order of `info.columns`. */
   private entryOf(info: TableInfo, values: readonly unknown[]): RecordEntry {
+    const { key, data } = this.valuesOf(info, values)
+    const { hash, data: canonical } = this.canonical(info, key, () => canonicalEntry(data))
+    return { key, hash, data: canonical }
+  }
+
+  /** A row's key and its values in canonical types (not yet canonical JSON). */
+  private valuesOf(info: TableInfo, values: readonly unknown[]): { key: string; data: Record<string, unknown> } {
     const cols = [...info.columns.values()]
     const key = keyOf(values[cols.indexOf(info.key)])
     const data: Record<string, unknown> = {}
@@ -285,9 +304,13 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
         throw err
       }
     }
+    return { key, data }
+  }
+
+  /** Runs a canonicalization, naming the record when it has no canonical form. */
+  private canonical<T>(info: TableInfo, key: string, fn: () => T): T {
     try {
-      const { hash, data: canonical } = canonicalEntry(data)
-      return { key, hash, data: canonical }
+      return fn()
     } catch (err) {
       if (err instanceof UnsupportedValueError) throw unreadableValueError(this.describe(), info.spec.name, key, '?', err.message)
       throw err

@@ -379,9 +379,10 @@ export async function planMissingTables(local: RecordStore, remote: Remote, tabl
   const plan: MissingTablesPlan = { create: [], refused: [], mismatches: [] }
   if (!hasTableDefinitions(local)) throw new SyncDeskError('internal', `${local.describe()} cannot describe its tables.`)
   const there = await remoteTables(remote, opts)
-  for (const spec of tables) {
-    const l = await local.describeTable(spec.name)
-    const r = there ? await there.describeTable(spec.name, opts) : null
+  // Every table's two definitions at once: a status asks for them each time.
+  const found = await Promise.all(tables.map(async (spec) => Promise.all([local.describeTable(spec.name), there ? there.describeTable(spec.name, opts) : null])))
+  for (const [i, spec] of tables.entries()) {
+    const [l, r] = found[i] as [TableDefinition | null, TableDefinition | null]
     if (l && r) {
       const columns = compareTableDefinitions(l, r)
       if (columns.length) plan.mismatches.push({ table: spec.name, columns })
