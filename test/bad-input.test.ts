@@ -14,7 +14,7 @@ import { getStatus, runDirection } from '../src-main/engine/sync-engine.js'
 import { FolderRemote } from '../src-main/remotes/folder-remote.js'
 import type { DeleteRequest, ItemResult, Remote, RemoteScan, WriteRequest } from '../src-main/engine/remote.js'
 import type { ScanFilter } from '../src-main/engine/filter.js'
-import { cleanupTemps, cli, cliProject, ensureBuilt, get, itemPath, lines, put, readTree, sha, syncedTree, tempDir, treeObject, type CliResult } from './helpers.js'
+import { cleanupTemps, cli, cliProject, ensureBuilt, exists, get, itemPath, lines, put, readTree, sha, syncedTree, tempDir, treeObject, type CliResult } from './helpers.js'
 
 beforeAll(ensureBuilt)
 afterAll(cleanupTemps)
@@ -451,12 +451,37 @@ describe('hostile item paths', () => {
     expect([...readTree(root).keys()]).toEqual([])
   })
 
+  it('a baseline of the first format (version 1) is read as it was, and the next sync saves the current one', () => {
+    const { project, env, p } = syncedCliProject({ 'a.md': 'a\n', 'd/b.md': 'b\n', 'c.md': 'c\n' })
+    const baselineFile = path.join(project, '.syncdesk', 'baselines', 'staging.json')
+    const v2 = JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as { version: number; env: string; updatedAt: string; paths: string[]; hashes: string[] }
+    expect(v2.paths).toEqual(['a.md', 'c.md', 'd/b.md'])
+    const files = Object.fromEntries(v2.paths.map((f, i) => [f, v2.hashes[i]]))
+    fs.writeFileSync(baselineFile, JSON.stringify({ version: 1, env: v2.env, updatedAt: v2.updatedAt, files, records: {} }))
+    // Deleted locally: with the old baseline read, this is a deletion to push, not a new file to pull.
+    fs.rmSync(path.join(project, 'a.md'))
+    const status = p('status', '--env', 'staging', '--format', 'json')
+    expect(status.code, status.stderr).toBe(0)
+    const report = JSON.parse(status.stdout) as StatusJson
+    expect(pathsOf(report.local_to_remote)).toEqual(['a.md'])
+    expect(pathsOf(report.in_sync)).toEqual(['c.md', 'd/b.md'])
+    expect(p('sync', '--env', 'staging').code).toBe(0)
+    expect(exists(env, 'a.md')).toBe(false)
+    const saved = JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as { version: number; paths: string[] }
+    expect(saved.version).toBe(2)
+    expect(saved.paths).toEqual(['c.md', 'd/b.md'])
+  })
+
   it('a baseline naming hostile paths: nothing outside the project is touched, the run completes', () => {
     const { root, project, env, p } = syncedCliProject({ 'a.md': 'a\n' })
     put(root, 'outside.md', 'outside\n')
     const baselineFile = path.join(project, '.syncdesk', 'baselines', 'staging.json')
-    const base = JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as { files: Record<string, string> }
-    for (const h of ['../outside.md', '/etc/hostname.md', 'a\\..\\..\\outside.md']) base.files[h] = sha('outside\n')
+    const base = JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as { version: number; paths: string[]; hashes: string[] }
+    expect(base.version).toBe(2)
+    for (const h of ['../outside.md', '/etc/hostname.md', 'a\\..\\..\\outside.md']) {
+      base.paths.push(h)
+      base.hashes.push(sha('outside\n'))
+    }
     fs.writeFileSync(baselineFile, JSON.stringify(base))
     for (const args of [['status'], ['sync', '--resolve', 'local'], ['push', '--allow-mass-delete'], ['pull', '--allow-mass-delete']]) {
       const r = p(...args, '--env', 'staging')

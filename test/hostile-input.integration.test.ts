@@ -295,9 +295,12 @@ describe('sync state entries with refused paths', () => {
     const { project, p } = cliProject(root, ['--folder', envDir])
     expect(p('pull', '--yes').code).toBe(0)
     const file = path.join(project, '.syncdesk', 'baselines', 'staging.json')
-    const base = JSON.parse(fs.readFileSync(file, 'utf8')) as { files: Record<string, string> }
+    const base = JSON.parse(fs.readFileSync(file, 'utf8')) as { paths: string[]; hashes: string[] }
     const hostile = ['../escape.md', 'x/\u001b[2J.md', 'bidi\u202e.md', '/etc/passwd.md']
-    for (const h of hostile) base.files[h] = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    for (const h of hostile) {
+      base.paths.push(h)
+      base.hashes.push('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')
+    }
     fs.writeFileSync(file, JSON.stringify(base))
     const st = p('status', '--format', 'json')
     expect(st.code, st.stderr).toBe(0)
@@ -311,7 +314,7 @@ describe('sync state entries with refused paths', () => {
     // The next writing run saves the state without them.
     put(project, 'a.md', 'a2\n')
     expect(p('push', '--yes').code).toBe(0)
-    expect(Object.keys((JSON.parse(fs.readFileSync(file, 'utf8')) as { files: object }).files)).toEqual(['a.md'])
+    expect((JSON.parse(fs.readFileSync(file, 'utf8')) as { paths: string[] }).paths).toEqual(['a.md'])
   })
 })
 
