@@ -12,4 +12,15 @@ if (!fs.existsSync(entry)) {
 // The command names the code cache (bin/cached-require.cjs); the project folder is skipped.
 const args = process.argv.slice(2)
 const command = args.find((a, i) => /^[a-z][a-z-]*$/.test(a) && !/^--(local-)?project-dir$/.test(args[i - 1] ?? '')) ?? 'none'
-require('./cached-require.cjs').cachedRequire(entry, command)
+const { cachedRequire } = require('./cached-require.cjs')
+const runAll = () => cachedRequire(entry, command)
+// A status may be answered by the host that keeps the project live, without the whole CLI
+// (src-main/cli/quick-status-command.ts); when it cannot be, nothing was printed.
+const quick = path.join(__dirname, '..', 'dist', 'quick-status.cjs')
+if ((command === 'status' || command === 'sync-status') && fs.existsSync(quick)) {
+  cachedRequire(quick, 'status')
+    .runQuickStatus(args)
+    .then((code) => (code === null ? runAll() : (process.exitCode = code)), runAll)
+} else {
+  runAll()
+}

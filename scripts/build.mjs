@@ -16,6 +16,8 @@ const common = {
 
 const entries = [
   ['src-main/cli/bin.ts', 'dist/cli.cjs'],
+  // `syncdesk status` answered by a resident host, tried before the whole CLI is loaded.
+  ['src-main/cli/quick-status-command.ts', 'dist/quick-status.cjs'],
   ['src-server/main.ts', 'dist/server.cjs'],
   ['src-main/engine/scan-worker.ts', 'dist/scan-worker.cjs'],
   // The check worker (src-main/engine/checks/check-pool.ts looks for it next to the running bundle).

@@ -74,9 +74,10 @@ describe('the code cache (bin/cached-require.cjs)', () => {
     expect(second.stdout).toBe(first.stdout)
     // V8 accepted the cache: it was not written again.
     expect(fs.statSync(file).mtimeMs).toBe(written)
-    // Another command has its own cache; the project folder's name does not make one.
+    // Another command has its own cache; the project folder's name does not make one. (A status
+    // tries the quick path's bundle first, which has its own.)
     runWith(home, '--project-dir', 'status', 'status')
-    expect(cacheFiles(home).map((f) => path.basename(f).split('-v')[0]).sort()).toEqual(['cli.cjs-none', 'cli.cjs-status'])
+    expect(cacheFiles(home).map((f) => path.basename(f).split('-v')[0]).sort()).toEqual(['cli.cjs-none', 'cli.cjs-status', 'quick-status.cjs-status'])
   })
 
   it('a damaged cache is refused by V8 and replaced; the command answers as before', () => {

@@ -143,6 +143,29 @@ describe.skipIf(!onLinux)('status from a resident host', { timeout: 180_000 }, (
     expect(r.stdout).toContain('other:')
   })
 
+  it('answers without loading the whole CLI while a host runs, and with it when none does', async () => {
+    const { root, project } = syncedProject(START)
+    await startHost(root, project)
+    const cacheHome = path.join(root, 'cache-home')
+    // Each bundle that runs leaves its code cache (bin/cached-require.cjs): they tell which ran.
+    const ran = () => (fs.existsSync(path.join(cacheHome, 'syncdesk', 'code-cache')) ? fs.readdirSync(path.join(cacheHome, 'syncdesk', 'code-cache')).map((f) => f.split('-v')[0]).sort() : [])
+    const withCache = { XDG_CACHE_HOME: cacheHome, SYNCDESK_CODE_CACHE: '' }
+    const quick = await status(project, 'auto', ['--env', 'staging', '--format', 'json'], withCache)
+    expect(quick.code, quick.stderr).toBe(0)
+    expect((JSON.parse(quick.stdout) as { in_sync: unknown[] }).in_sync).toHaveLength(Object.keys(START).length)
+    expect(ran()).toEqual(['quick-status.cjs-status'])
+    // What the quick path does not take (an unknown flag here) goes to the whole CLI, which words it.
+    const odd = await status(project, 'auto', ['--env', 'staging', '--frobnicate'], withCache)
+    expect(odd.code).toBe(2)
+    expect(odd.stderr).toMatch(/unknown option '--frobnicate'/)
+    expect(ran()).toEqual(['cli.cjs-status', 'quick-status.cjs-status'])
+    // With the host gone, the same command scans and prints the same.
+    await stopHost(hosts[0] as AppHost)
+    const scanned = await status(project, 'auto', ['--env', 'staging', '--format', 'json'], withCache)
+    expect(scanned.code, scanned.stderr).toBe(0)
+    expect(scanned.stdout).toBe(quick.stdout)
+  })
+
   it('holds a file saved a moment before the status', async () => {
     const { root, project } = syncedProject({ 'a.md': 'a\n', 'b.md': 'b\n' })
     await startHost(root, project)

@@ -6,7 +6,7 @@
  * terminal raw.
  */
 import type { SideChange, StatusEntry, SyncProgress, SyncStatus } from '../../src-shared/sync-types.js'
-import { itemLabel } from '../../src-shared/sync-types.js'
+import { CATEGORIES, itemLabel } from '../../src-shared/sync-types.js'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import { planTotals, type Action, type DeploymentInfo, type EnvironmentInfo, type RunReport, type StatusReport, type TableToCreate } from '../host/engine-types.js'
 
@@ -285,4 +285,23 @@ export function formatDeployment(env: string, d: DeploymentInfo): string {
     for (const l of d.logTail.trimEnd().split(/\r?\n/).slice(-30)) lines.push(`  ${displayText(l)}`)
   }
   return lines.join('\n')
+}
+
+/** `{path}` for a file, `{table, key}` for a record. */
+export function itemRef(x: { kind: 'file'; path: string } | { kind: 'record'; table: string; key: string }): Record<string, string> {
+  return x.kind === 'file' ? { path: x.path } : { table: x.table, key: x.key }
+}
+
+/**
+ * What `syncdesk status --env NAME` prints: the report's warnings for standard error, and for
+ * standard output the JSON object or the summary line and the lists.
+ */
+export function renderStatus(report: StatusReport, info: EnvironmentInfo | null, opts: { json: boolean; all?: boolean }): { out: string; err: string } {
+  const err = report.warnings.map((w) => `Warning: ${displayText(w)}\n`).join('')
+  if (!opts.json) return { out: `${formatSummaryLine(report, info)}\n\n${formatStatus(report, { all: opts.all })}`, err }
+  const obj: Record<string, unknown> = {}
+  for (const c of CATEGORIES) obj[c] = report.status[c]
+  // In-sync items are listed by name only: thousands of hashes nobody reads cost seconds.
+  obj.in_sync = report.status.in_sync.map((e) => ({ kind: e.kind, ...itemRef(e), local: e.local, remote: e.remote }))
+  return { out: JSON.stringify(obj), err }
 }

@@ -11,7 +11,7 @@ import { displayName, displayText } from '../../src-shared/display-text.js'
 import { SyncDeskError } from '../../src-shared/errors.js'
 import type { DeploymentInfo, RunReport, TableToCreate } from '../host/engine-types.js'
 import { CliContext, EXIT, cancellation } from './cli-context.js'
-import { formatDeployment, formatRun, progressPrinter, tablesJson } from './format.js'
+import { formatDeployment, formatRun, itemRef, progressPrinter, tablesJson } from './format.js'
 import { ask, askConflict, askCreateTable, canAsk } from './prompt.js'
 
 /** The flags of a run command. */
@@ -178,11 +178,6 @@ async function askEnvName(envName: string, replacing: readonly string[], overwri
   }
   process.stderr.write(`\n${displayName(envName)} is protected.\n`)
   return ask(`Type the environment name (${displayName(envName)}) to go on, or press Enter to stop: `)
-}
-
-/** `{path}` for a file, `{table, key}` for a record. */
-export function itemRef(x: { kind: 'file'; path: string } | { kind: 'record'; table: string; key: string }): Record<string, string> {
-  return x.kind === 'file' ? { path: x.path } : { table: x.table, key: x.key }
 }
 
 function runReportJson(r: RunReport): unknown {

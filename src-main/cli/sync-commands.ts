@@ -5,12 +5,12 @@
  */
 import path from 'node:path'
 import { Option, type Command } from 'commander'
-import { CATEGORIES, type SyncScope } from '../../src-shared/sync-types.js'
+import type { SyncScope } from '../../src-shared/sync-types.js'
 import { displayName, displayText } from '../../src-shared/display-text.js'
 import { SyncDeskError, describeError } from '../../src-shared/errors.js'
 import { EXIT, type CliContext } from './cli-context.js'
-import { formatBytes, formatDeployment, formatStatus, formatSummaryLine } from './format.js'
-import { deployAndWait, envNameOrUsage, itemRef, runCommand, type RunFlags } from './run-command.js'
+import { formatBytes, formatDeployment, formatStatus, formatSummaryLine, renderStatus } from './format.js'
+import { deployAndWait, envNameOrUsage, runCommand, type RunFlags } from './run-command.js'
 
 function scopeOption(): Option {
   return new Option('--scope <scope>', 'what to compare: files, records (database) or all').choices(['files', 'records', 'all']).default('all')
@@ -48,14 +48,9 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
       }
       const envName = envNameOrUsage(ctx, project, o.env)
       const { report, info } = await host.status(project, envName, { scope: o.scope, withInfo: !json })
-      for (const w of report.warnings) process.stderr.write(`Warning: ${displayText(w)}\n`)
-      if (json) {
-        const obj: Record<string, unknown> = {}
-        for (const c of CATEGORIES) obj[c] = report.status[c]
-        // In-sync items are listed by name only: thousands of hashes nobody reads cost seconds.
-        obj.in_sync = report.status.in_sync.map((e) => ({ kind: e.kind, ...itemRef(e), local: e.local, remote: e.remote }))
-        ctx.out(JSON.stringify(obj))
-      } else ctx.out(`${formatSummaryLine(report, info)}\n\n${formatStatus(report, { all: o.all })}`)
+      const shown = renderStatus(report, info, { json, all: o.all })
+      process.stderr.write(shown.err)
+      ctx.out(shown.out)
     })
 
   const runOptions = (c: Command) =>

@@ -148,6 +148,20 @@ export class Project {
     return env
   }
 
+  /**
+   * The environment a command means: the one named, else the only one. Several and none named
+   * is a usage error that lists them (`details.envRequired`).
+   */
+  environmentName(name: string | undefined): string {
+    if (name) {
+      this.environment(name)
+      return name
+    }
+    const names = Object.keys(this.config.environments)
+    if (names.length === 1) return names[0] as string
+    throw new SyncDeskError('usage', names.length ? `Say which environment (one of: ${names.join(', ')}).` : 'This project has no environments yet.', undefined, { envRequired: true, known: names })
+  }
+
   async save(): Promise<void> {
     await writeFileAtomic(this.configFile, JSON.stringify(this.config, null, 2) + '\n')
   }
@@ -165,6 +179,22 @@ export async function initProject(dir: string): Promise<{ project: Project; crea
   // Keep SyncDesk's own data out of the user's git repository.
   await writeFileAtomic(path.join(project.stateDir, '.gitignore'), '*\n')
   return { project, created: true }
+}
+
+/**
+ * Opens the project in `dir`; with `findUp`, the nearest folder at or above it that holds one
+ * (as git finds its repository).
+ */
+export function findProject(dir: string, opts: { findUp?: boolean } = {}): Project {
+  const start = path.resolve(dir)
+  if (opts.findUp && !fs.existsSync(start)) throw new SyncDeskError('not-found', `The folder ${start} does not exist.`, undefined, { dir: start })
+  if (opts.findUp) {
+    for (let d = start; ; d = path.dirname(d)) {
+      if (fs.existsSync(path.join(d, STATE_DIR, 'config.json'))) return openProject(d)
+      if (path.dirname(d) === d) break
+    }
+  }
+  return openProject(start)
 }
 
 /** Opens an initialized project, with clear errors for a missing or broken config. */

@@ -16,7 +16,7 @@ import { SyncDeskError } from '../engine/errors.js'
 import type { Project } from '../engine/project.js'
 import type { EnvironmentInfo } from '../engine/remote.js'
 import type { KnownScans, StatusReport } from '../engine/sync-engine.js'
-import { askResidentHost, type ResidentTimeouts } from './resident-status.js'
+import { askResidentHost, normalizeStatusReport, type ResidentTimeouts } from './resident-status.js'
 import { SyncHost, type HostPorts } from './sync-host.js'
 
 /** Whether a status asks the resident host: always when one may answer, never, or it must. */
@@ -46,25 +46,4 @@ export class ResidentSyncHost extends SyncHost {
     const { report, info } = await super.status(project, env, opts)
     return { report: normalizeStatusReport(report), info }
   }
-}
-
-/** How the engine words a case collision (sync-engine.ts, gatherFiles). */
-const CASE_COLLISION = 'These paths differ only by letter case and will clash on macOS and Windows: '
-
-/**
- * A report in one order whatever the order the trees were walked in: skipped items by side and
- * path, case-collision warnings sorted (and the paths in each). A resident index and a new walk
- * list the same items, not necessarily in the same order; the classification is sorted already.
- */
-export function normalizeStatusReport(report: StatusReport): StatusReport {
-  const skipped = [...report.skipped].sort((a, b) => (a.side !== b.side ? (a.side < b.side ? -1 : 1) : a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  const others: string[] = []
-  const collisions: string[] = []
-  for (const w of report.warnings) {
-    if (w.startsWith(CASE_COLLISION)) collisions.push(CASE_COLLISION + w.slice(CASE_COLLISION.length).split(', ').sort().join(', '))
-    else others.push(w)
-  }
-  collisions.sort()
-  for (const c of collisions) others.push(c)
-  return { ...report, skipped, warnings: others }
 }

@@ -129,3 +129,24 @@ function refusalOf(message: unknown): ResidentAnswer {
   if (checked.success && checked.data.type === 'refused') return { ok: false, why: `the host refused: ${checked.data.message}` }
   return { ok: false, why: 'the host answered something else than the protocol' }
 }
+
+/** How the engine words a case collision (sync-engine.ts, gatherFiles). */
+const CASE_COLLISION = 'These paths differ only by letter case and will clash on macOS and Windows: '
+
+/**
+ * A report in one order whatever the order the trees were walked in: skipped items by side and
+ * path, case-collision warnings sorted (and the paths in each). A resident index and a new walk
+ * list the same items, not necessarily in the same order; the classification is sorted already.
+ */
+export function normalizeStatusReport(report: StatusReport): StatusReport {
+  const skipped = [...report.skipped].sort((a, b) => (a.side !== b.side ? (a.side < b.side ? -1 : 1) : a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const others: string[] = []
+  const collisions: string[] = []
+  for (const w of report.warnings) {
+    if (w.startsWith(CASE_COLLISION)) collisions.push(CASE_COLLISION + w.slice(CASE_COLLISION.length).split(', ').sort().join(', '))
+    else others.push(w)
+  }
+  collisions.sort()
+  for (const c of collisions) others.push(c)
+  return { ...report, skipped, warnings: others }
+}

@@ -20,7 +20,7 @@ import { DirStore } from '../engine/dir-store.js'
 import { SyncDeskError } from '../engine/errors.js'
 import { createFilter } from '../engine/filter.js'
 import { acquireLock, sweepStateTemps, type Lock } from '../engine/lock.js'
-import { STATE_DIR, assertEnvName, initProject, openProject, type EnvironmentConfig, type Project } from '../engine/project.js'
+import { assertEnvName, findProject, initProject, type EnvironmentConfig, type Project } from '../engine/project.js'
 import type { RecordStore } from '../engine/records/record-store.js'
 import { applyRun, checkMergeEdits, dryRunReport, pruneProjectBackups, tablesToCreate, getStatus, openProjectDatabase, planRun, prepareRun, type KnownScans, type PlannedRun, type PreparedRun, type RunChoices, type RunReport, type StatusReport } from '../engine/sync-engine.js'
 import { assertFolderOutsideProject, openRemote } from './open-remote.js'
@@ -114,15 +114,7 @@ export class SyncHost {
    * project (as git finds its repository), else `dir` itself so that the error names it.
    */
   openProject(dir: string, opts: { findUp?: boolean } = {}): Project {
-    const start = path.resolve(dir)
-    if (opts.findUp && !fs.existsSync(start)) throw new SyncDeskError('not-found', `The folder ${start} does not exist.`, undefined, { dir: start })
-    if (opts.findUp) {
-      for (let d = start; ; d = path.dirname(d)) {
-        if (fs.existsSync(path.join(d, STATE_DIR, 'config.json'))) return openProject(d)
-        if (path.dirname(d) === d) break
-      }
-    }
-    return openProject(start)
+    return findProject(dir, opts)
   }
 
   /** Makes `.syncdesk/` in a folder; an existing project is left as it is. */
@@ -146,13 +138,7 @@ export class SyncHost {
 
   /** The environment a command means: the one named, or the only one there is. */
   environmentName(project: Project, name: string | undefined): string {
-    if (name) {
-      project.environment(name)
-      return name
-    }
-    const names = Object.keys(project.config.environments)
-    if (names.length === 1) return names[0] as string
-    throw new SyncDeskError('usage', names.length ? `Say which environment (one of: ${names.join(', ')}).` : 'This project has no environments yet.', undefined, { envRequired: true, known: names })
+    return project.environmentName(name)
   }
 
   /** Adds an environment that is a folder (a mounted share, a test fixture). */
