@@ -17,6 +17,9 @@
  *   strings too), a safe `bigint` as a number.
  * - A `Date` is written as a canonical timestamp string (see {@link canonicalTimestamp}).
  * - Binary values (`Uint8Array`, `ArrayBuffer`), functions and symbols are refused.
+ *
+ * Hashes made by these rules are kept between runs (SQLite's row cache, sqlite-row-cache.ts):
+ * a change of the rules must bump its CACHE_VERSION.
  */
 import crypto from 'node:crypto'
 

@@ -49,7 +49,10 @@ interface Stored {
   tables: Record<string, StoredTable>
 }
 
-/** Bumped whenever the digest or the canonical rules change, so older caches are dropped. */
+/**
+ * Bumped whenever the digest, the canonical rules (canonical.ts) or the way sqlite-store.ts turns
+ * stored values into record values change, so caches made by other versions are dropped.
+ */
 const CACHE_VERSION = 2
 
 /** How many folders up from the database a project's `.syncdesk/` is looked for. */

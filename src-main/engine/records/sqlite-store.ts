@@ -4,7 +4,11 @@
  * WAL mode, a busy timeout so a second writer waits rather than fails, and every batch in
  * one `BEGIN IMMEDIATE` transaction: the write lock is taken before the current hashes are
  * read, so nothing can slip between the check and the write. Each record runs in its own
- * savepoint, so one refused record does not undo the others.
+ * savepoint, so one refused record does not undo the others; statements are prepared once per
+ * store, and a write reads back only the hash of what it stored.
+ *
+ * A listing reads every row every time; the row cache (sqlite-row-cache.ts) spares it the
+ * canonicalizing and hashing of the rows whose stored values are those it last hashed.
  *
  * Column kinds come from the declared types (`PRAGMA table_xinfo`), in this order:
  * BLOB/BYTEA/BINARY/VARBINARY → refused; BOOL… → boolean (stored 0/1); JSON… → json (stored
