@@ -432,7 +432,8 @@ export class ServerRemote implements Remote, RemoteWithTables {
     for (const r of body.records) {
       if (typeof r?.key !== 'string' || typeof r.hash !== 'string') throw this.protocolError('a listed record without key or hash')
       const same = local?.get(r.key)
-      if (same && same.hash === r.hash) out.set(r.key, sameData(r.key, r.hash, same))
+      // The same key and hash: the local entry itself (its data is frozen, made when first read).
+      if (same && same.hash === r.hash) out.set(r.key, same)
       else {
         missing.push(r.key)
         out.set(r.key, { key: r.key, hash: r.hash, data: {} })
@@ -734,14 +735,3 @@ const MAX_RECORD_BATCH = 10_000
 
 /** Most keys one `POST …/records/read` of a listing asks for. */
 const RECORD_READ_BATCH = 1000
-
-/** A remote record whose data is that of a local record with the same hash (read when first needed). */
-function sameData(key: string, hash: string, same: RecordEntry): RecordEntry {
-  return {
-    key,
-    hash,
-    get data(): Record<string, unknown> {
-      return same.data
-    },
-  }
-}

@@ -110,13 +110,12 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
     stmt.safeIntegers(true)
     stmt.raw(true)
     const keyAt = cols.indexOf(info.key)
-    const read: { key: string; values: unknown[]; text: string; blob: boolean }[] = []
+    const read: { key: string; values: unknown[]; blob: boolean }[] = []
     const all = crypto.createHash('sha256')
     for (const values of stmt.iterate() as Iterable<unknown[]>) {
-      const text = rowText(values)
-      all.update(text)
+      all.update(rowText(values))
       // A row with a blob (binary JSON) needs the database to be read: it is never cached.
-      read.push({ key: keyOf(values[keyAt]), values, text, blob: values.some((v) => Buffer.isBuffer(v)) })
+      read.push({ key: keyOf(values[keyAt]), values, blob: values.some((v) => Buffer.isBuffer(v)) })
     }
     const digest = all.digest('base64')
     const cached = this.rowCache.tableOf(table.name, schema)
@@ -124,8 +123,9 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
     const rows = whole ? cached.rows : new Map<string, CachedRow>()
     const hits: { entry: RecordEntry; values: unknown[] }[] = []
     const out = new Map<string, RecordEntry>()
-    for (const { key, values, text, blob } of read) {
-      const rowDigestNow = blob || whole ? null : rowDigest(text)
+    for (const { key, values, blob } of read) {
+      // A row's own digest is needed only when the table's is not the cached one.
+      const rowDigestNow = blob || whole ? null : rowDigest(rowText(values))
       const hit = blob ? undefined : cached.rows.get(key)
       let entry: RecordEntry
       if (hit && (whole || hit.digest === rowDigestNow)) {
