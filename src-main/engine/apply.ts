@@ -47,8 +47,14 @@ export interface ApplyContext {
   onProgress?: (p: SyncProgress) => void
 }
 
-const CHUNK_ITEMS = 512
-const CHUNK_BYTES = 16 * 1024 * 1024
+/**
+ * Transfers go in chunks of at most this many files and bytes (the bytes are held in memory).
+ * Each chunk written is flushed to disk in one go (DirStore.writeBatch): fewer, larger chunks
+ * cost fewer flushes (measured on 10,000 files: 512 per chunk spent half a second starting
+ * `sync -f`).
+ */
+const CHUNK_ITEMS = 2048
+const CHUNK_BYTES = 32 * 1024 * 1024
 
 /**
  * Carries out a plan and updates `ctx.baseline` in memory for every item done.

@@ -8,6 +8,7 @@ import fsp from 'node:fs/promises'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import os from 'node:os'
+import { execFile } from 'node:child_process'
 
 /**
  * The prefix of every temp file name SyncDesk makes.
@@ -117,6 +118,74 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
     throw err
   }
   await fsyncDir(path.dirname(file))
+}
+
+/**
+ * Filesystems whose syncfs(2) writes back every dirty file and commits the metadata (their
+ * journal, or tmpfs with nothing to write back): ext2/3/4, XFS, btrfs, F2FS, tmpfs. Network and
+ * FUSE filesystems are left out: what their syncfs promises varies.
+ */
+const SYNCFS_TYPES = new Set([0xef53, 0x58465342, 0x9123683e, 0xf2f52010, 0x01021994])
+
+/** Linux reports writeback errors through syncfs only from 5.8 on; before, it always said yes. */
+const SYNCFS_REPORTS_ERRORS = (() => {
+  if (process.platform !== 'linux') return false
+  const [major = 0, minor = 0] = os.release().split(/[.-]/).map(Number)
+  return major > 5 || (major === 5 && minor >= 8)
+})()
+
+/** How `sync -f` is run; tests point it elsewhere to see the fallback. */
+export const syncfsCommand = { bin: 'sync', off: process.env.SYNCDESK_SYNCFS === 'off' }
+
+/** Flushes in progress and the next one queued, per filesystem (group commit). */
+const flushes = new Map<number, { running: Promise<boolean> | null; next: Promise<boolean> | null }>()
+
+/**
+ * Flushes the whole filesystem that holds `file` (syncfs(2), through coreutils' `sync -f`: Node
+ * has no binding) and says whether that worked. False means nothing was promised: the
+ * filesystem is not one whose syncfs is trusted, `sync` is missing, or it failed. The caller
+ * then fsyncs each of its files, which is also how it learns which one failed.
+ *
+ * One syncfs costs one journal commit for any number of files; an fsync each costs one per
+ * file. Callers that ask while a flush runs share the next one, which starts after it (their
+ * writes may have come too late for the running one).
+ */
+export function flushFilesystemOf(file: string): Promise<boolean> {
+  if (syncfsCommand.off || !SYNCFS_REPORTS_ERRORS) return Promise.resolve(false)
+  let dev: number
+  try {
+    if (!SYNCFS_TYPES.has(fs.statfsSync(file).type)) return Promise.resolve(false)
+    dev = fs.statSync(file).dev
+  } catch {
+    return Promise.resolve(false)
+  }
+  return groupFlush(dev, file)
+}
+
+function groupFlush(dev: number, file: string): Promise<boolean> {
+  let slot = flushes.get(dev)
+  if (!slot) {
+    slot = { running: null, next: null }
+    flushes.set(dev, slot)
+  }
+  const s = slot
+  if (!s.running) {
+    s.running = runSyncfs(file).finally(() => {
+      s.running = null
+    })
+    return s.running
+  }
+  s.next ??= s.running.then(() => {
+    s.next = null
+    return groupFlush(dev, file)
+  })
+  return s.next
+}
+
+function runSyncfs(file: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(syncfsCommand.bin, ['-f', file], { timeout: 600_000 }, (err) => resolve(!err))
+  })
 }
 
 /** sha256 of `data`, hex. */

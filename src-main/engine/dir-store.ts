@@ -11,7 +11,8 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { fsyncDir, isAbandonedTemp, isTempName, removeTempQuietly, tempPathFor } from './atomic.js'
+import { flushFilesystemOf, fsyncDir, isAbandonedTemp, isTempName, removeTempQuietly, tempPathFor } from './atomic.js'
+import { appendAll } from './arrays.js'
 import { mapLimit } from './concurrency.js'
 import { FastCheckCache, RACY_WINDOW_MS } from './fast-check-cache.js'
 import { describeError } from './errors.js'
@@ -67,7 +68,18 @@ export interface DirStoreOptions {
   cacheFile?: string
   /** How many files are read, hashed or written at once. */
   concurrency?: number
+  /** For fault-injection tests: called before each flush of a write batch. */
+  hooks?: WriteHooks
 }
+
+/** Points in a write batch where a test may stop it (a crash) or look at the disk. */
+export interface WriteHooks {
+  /** 'temps-written': temp files written, not flushed; 'temps-flushed': on disk, none renamed yet. */
+  at?: (point: 'temps-written' | 'temps-flushed') => void | Promise<void>
+}
+
+/** How many temp files of a write batch are open at once (then flushed together). */
+const WRITE_SLICE = 2048
 
 
 /** A file whose mtime is this close to the moment it was hashed is rehashed next time (racy-git rule). */
@@ -81,11 +93,13 @@ export class DirStore {
   private readonly concurrency: number
   private cache = new FastCheckCache()
   private cacheLoaded = false
+  private readonly hooks: WriteHooks
 
   constructor(root: string, opts: DirStoreOptions = {}) {
     this.root = path.resolve(root)
     this.cacheFile = opts.cacheFile
     this.concurrency = opts.concurrency ?? 32
+    this.hooks = opts.hooks ?? {}
   }
 
   /** The absolute path of an item; throws on an invalid item path. */
@@ -343,18 +357,34 @@ export class DirStore {
   }
 
   /**
-   * Writes many files durably: all temp files are written and flushed (many fsyncs in
-   * flight), then each is checked against its expected hash and renamed into place, then
-   * each directory is flushed once.
+   * Writes many files durably (DESIGN.md rule 1), in four steps: every temp file is written;
+   * all of them are flushed; each is checked against its expected hash and renamed into place;
+   * then the folders are flushed. A flush is one syncfs of the filesystem where that is
+   * trusted (see flushFilesystemOf), else an fsync of each temp file (many in flight) and of
+   * each folder once. Nothing is renamed before its content is on disk, and no item is
+   * reported written before its rename is.
+   *
+   * The batch goes in slices, each with its temp files open until they are flushed.
    */
   async writeBatch(reqs: readonly WriteRequest[], backup?: BackupHook, onItem?: (r: ItemResult, bytes: number) => void): Promise<ItemResult[]> {
+    const results: ItemResult[] = []
+    for (let from = 0; from < reqs.length; from += WRITE_SLICE) {
+      appendAll(results, await this.writeSlice(reqs.slice(from, from + WRITE_SLICE), backup))
+    }
+    reqs.forEach((req, i) => onItem?.(results[i] as ItemResult, req.content.byteLength))
+    return results
+  }
+
+  private async writeSlice(reqs: readonly WriteRequest[], backup?: BackupHook): Promise<ItemResult[]> {
     const results = new Array<ItemResult>(reqs.length)
-    const temps = new Array<string | null>(reqs.length).fill(null)
+    const temps = new Array<{ tmp: string; fd: number } | null>(reqs.length).fill(null)
     const dirsToSync = new Set<string>()
     const checked = new Set<string>()
 
+    // 1. Temp files, written on this thread: with no fsync in flight, creating them is cheap.
     // Every failure below belongs to its item: the rest of the batch goes on.
-    await mapLimit(reqs, this.concurrency, async (req, i) => {
+    for (let i = 0; i < reqs.length; i++) {
+      const req = reqs[i] as WriteRequest
       let fd: number | null = null
       let tmp: string | null = null
       try {
@@ -363,44 +393,79 @@ export class DirStore {
         tmp = tempPathFor(abs)
         fd = fs.openSync(tmp, 'wx', 0o644)
         writeAll(fd, req.content)
-        await fsyncFd(fd)
-        temps[i] = tmp
+        temps[i] = { tmp, fd }
       } catch (err) {
         results[i] = failure(req.path, err)
-      } finally {
         if (fd !== null) closeQuietly(fd)
-        if (tmp && !temps[i]) removeTempQuietly(tmp)
+        if (tmp) removeTempQuietly(tmp)
+      }
+    }
+
+    // 2. Their content on disk: one syncfs, or an fsync of each.
+    // A folder inside may be another filesystem (a mount): its temp files are fsynced each.
+    await this.hooks.at?.('temps-written')
+    const rootDev = devOf(this.root)
+    const whole = temps.some((t) => t !== null) && (await flushFilesystemOf(this.root))
+    await mapLimit(temps, this.concurrency, async (t, i) => {
+      if (!t) return
+      try {
+        if (!whole || fs.fstatSync(t.fd).dev !== rootDev) await fsyncFd(t.fd)
+      } catch (err) {
+        results[i] = failure((reqs[i] as WriteRequest).path, err)
+        removeTempQuietly(t.tmp)
+        temps[i] = null
+      } finally {
+        closeQuietly(t.fd)
       }
     })
+    await this.hooks.at?.('temps-flushed')
 
+    // 3. Checked against the hash the plan expects, backed up, renamed into place.
     for (let i = 0; i < reqs.length; i++) {
-      const tmp = temps[i]
+      const t = temps[i]
       const req = reqs[i] as WriteRequest
-      if (!tmp) continue
+      if (!t) continue
       try {
         const abs = this.abs(req.path)
         const current = this.currentHashSync(req.path)
         if (current !== req.expectedHash) {
           results[i] = { path: req.path, ok: false, reason: 'stale', message: `${req.path} changed since the plan was made` }
-          removeTempQuietly(tmp)
+          removeTempQuietly(t.tmp)
           continue
         }
         if (current !== null && backup) await backup(req.path, abs)
-        fs.renameSync(tmp, abs)
+        fs.renameSync(t.tmp, abs)
         const hash = sha256Hex(req.content)
         const st = fs.lstatSync(abs)
         this.cache.set(req.path, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
         dirsToSync.add(path.dirname(abs))
         results[i] = { path: req.path, ok: true, hash }
       } catch (err) {
-        removeTempQuietly(tmp)
+        removeTempQuietly(t.tmp)
         results[i] = failure(req.path, err)
       }
     }
 
-    await mapLimit([...dirsToSync], this.concurrency, fsyncDir)
-    reqs.forEach((req, i) => onItem?.(results[i] as ItemResult, req.content.byteLength))
+    // 4. The renames on disk.
+    await this.flushDirs(dirsToSync, true, rootDev)
     return results
+  }
+
+  /**
+   * Flushes folders whose entries changed: one syncfs where trusted, else an fsync of each.
+   * `strict`: a failure to flush one is thrown (a write is not done until its rename is on disk).
+   */
+  private async flushDirs(dirs: ReadonlySet<string>, strict: boolean, rootDev = devOf(this.root)): Promise<void> {
+    if (dirs.size === 0) return
+    const whole = await flushFilesystemOf(this.root)
+    await mapLimit([...dirs], this.concurrency, async (d) => {
+      try {
+        if (!whole || lstatOrNull(d)?.dev !== rootDev) await fsyncDir(d)
+      } catch (err) {
+        // A folder emptied by deletions may be gone.
+        if (strict) throw err
+      }
+    })
   }
 
   /** Deletes many files, each only if it still has the expected hash; empty folders go too. */
@@ -445,13 +510,7 @@ export class DirStore {
         dirsToSync.add(dir)
       }
     }
-    await mapLimit([...dirsToSync], this.concurrency, async (d) => {
-      try {
-        await fsyncDir(d)
-      } catch {
-        // The folder itself may be gone.
-      }
-    })
+    await this.flushDirs(dirsToSync, false)
     results.forEach((r) => onItem?.(r))
     return results
   }
@@ -494,6 +553,15 @@ function folderPasses(filter: ScanFilter, p: string): boolean {
     if (!filter.includeDir(rel, seg)) return false
   }
   return true
+}
+
+/** The device of a path (its filesystem), or null when it cannot be looked at. */
+function devOf(abs: string): number | null {
+  try {
+    return fs.statSync(abs).dev
+  } catch {
+    return null
+  }
 }
 
 function lstatOrNull(abs: string): fs.Stats | null {

@@ -498,24 +498,28 @@ async function prepareMerges(project: Project, remote: Remote, report: StatusRep
 }
 
 /**
- * After a run saved its sync state: keeps the base of every text file now in sync (a copy of
- * the local file, which has that content), and drops the bases no sync state refers to any more.
+ * After a run saved its sync state: keeps the base of every text file this run brought in sync
+ * (a copy of the local file's content, in one new pack). Files that were in sync already kept
+ * theirs when they got so. Once the packs are many, the bases no sync state refers to go.
  */
 function keepBases(project: Project, report: RunReport): void {
   const bases = new BaseStore(project.basesDir, project.config.mergeMaxBytes)
   const keep = (p: string, hash: string | null) => {
-    if (hash && !bases.has(hash)) bases.keepFile(hash, path.join(project.dir, ...p.split('/')))
+    if (hash) bases.keepFile(hash, path.join(project.dir, ...p.split('/')))
   }
   for (const a of report.result?.done ?? []) if (a.kind === 'file') keep(a.path, a.newHash)
+  // Files found equal on both sides that were not in sync before (a first sync's, mostly).
   for (const u of report.plan.baselineUpdates) if (u.kind === 'file') keep(u.path, u.hash)
-  for (const e of report.status.in_sync) if (e.kind === 'file') keep(e.path, e.localHash)
-  const referenced = new Set<string>()
-  let names: string[] = []
-  try {
-    names = fs.readdirSync(path.join(project.stateDir, 'baselines')).filter((n) => n.endsWith('.json'))
-  } catch {}
-  for (const n of names) for (const h of loadBaseline(path.join(project.stateDir, 'baselines', n), { readOnly: true }).baseline.files.values()) referenced.add(h)
-  bases.prune(referenced)
+  bases.save()
+  bases.pruneIfDue(() => {
+    const referenced = new Set<string>()
+    let names: string[] = []
+    try {
+      names = fs.readdirSync(path.join(project.stateDir, 'baselines')).filter((n) => n.endsWith('.json'))
+    } catch {}
+    for (const n of names) for (const h of loadBaseline(path.join(project.stateDir, 'baselines', n), { readOnly: true }).baseline.files.values()) referenced.add(h)
+    return referenced
+  })
 }
 
 /** The plan of a prepared run with the operator's choices, and what it needs confirmed. Pure. */
