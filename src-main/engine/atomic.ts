@@ -40,7 +40,18 @@ export function isTempName(name: string): boolean {
  * that is gone can be told from the temp files of a writer still at work.
  */
 export function tempPathFor(file: string): string {
-  return path.join(path.dirname(file), `${TEMP_MARKER}${HOST_TAG}-${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`)
+  return path.join(path.dirname(file), `${TEMP_MARKER}${HOST_TAG}-${process.pid}-${nextTempTag()}.tmp`)
+}
+
+/**
+ * The random part of a temp name: a random start, counted up (a random draw per name cost a
+ * fifth of a second on 10,000 files). With the pid beside it, two writers never share a name;
+ * `wx` refuses a clash all the same.
+ */
+let tempCounter = crypto.randomBytes(6).readUIntBE(0, 6)
+function nextTempTag(): string {
+  tempCounter = (tempCounter + 1) % 0x1000000000000
+  return tempCounter.toString(16).padStart(12, '0')
 }
 
 /**
