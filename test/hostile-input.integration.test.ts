@@ -4,9 +4,11 @@
  * whose names look like temp files; projects of 200,000 items; a state folder (or a folder in
  * it) that is a symlink or another user's; sync state entries with refused paths.
  */
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempPathFor } from '../src-main/engine/atomic.js'
 import { cleanupTemps, cli, cliProject, ensureBuilt, get, put, readTree, TEMP_NAME, tempDir, type CliResult } from './helpers.js'
 import { childEnv, createToken, runCli, startServerProcess, stopAllServers, type ServerProcess } from './support/server-process.js'
 
@@ -247,6 +249,23 @@ describe("SyncDesk's own state folder", () => {
     expect(p('pull', '--yes').code).toBe(0)
     return { root, project, envDir, p }
   }
+
+  it('loses the temp files a killed run left in each of its folders at the next run', () => {
+    const { project, p } = synced()
+    // A pid that is surely gone: a child that has exited.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid
+    const state = path.join(project, '.syncdesk')
+    const ours = path.basename(tempPathFor(path.join(state, 'x')))
+    const left = ours.replace(`-${process.pid}-`, `-${dead}-`)
+    expect(left).not.toBe(ours)
+    const dirs = ['', 'baselines', 'cache', 'bases']
+    for (const d of dirs) {
+      fs.mkdirSync(path.join(state, d), { recursive: true })
+      fs.writeFileSync(path.join(state, d, left), 'half written')
+    }
+    expect(p('push', '--yes').code).toBe(0)
+    for (const d of dirs) expect(fs.existsSync(path.join(state, d, left)), d).toBe(false)
+  })
 
   it('is made owner-only', () => {
     const { project } = synced()

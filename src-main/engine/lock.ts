@@ -111,10 +111,10 @@ export function acquireLock(stateDir: string, command?: string): Lock {
 
 /**
  * Removes what an interrupted run left in `.syncdesk/`: temp files of state writes (baseline,
- * caches, backup lists) and of lock creation. Call while holding the lock.
+ * caches, backup lists, the pack of merge bases) and of lock creation. Call while holding the lock.
  */
 export function sweepStateTemps(stateDir: string): void {
-  const dirs = [stateDir, path.join(stateDir, 'baselines'), path.join(stateDir, 'cache')]
+  const dirs = [stateDir, path.join(stateDir, 'baselines'), path.join(stateDir, 'cache'), path.join(stateDir, 'bases')]
   try {
     for (const run of fs.readdirSync(path.join(stateDir, 'backups'))) dirs.push(path.join(stateDir, 'backups', run))
   } catch {}
