@@ -131,6 +131,10 @@ const SCENARIOS = [
       applyOps(pair.remote, plan.sides.remote)
     },
     verify: (ctx, pair) => verifyBoth(pair, ctx.trees['10k'].changes.expected),
+    target: {
+      text: '≤ 1.0 × unison',
+      check: (c) => (sec(c, SUBJECT) == null || sec(c, 'unison') == null ? null : sec(c, SUBJECT) <= sec(c, 'unison')),
+    },
   },
   {
     id: 'first-100k', label: 'first sync, 100k small files (setup for status)', tree: '100k', kind: 'first', big: true,
@@ -158,12 +162,21 @@ const SCENARIOS = [
   {
     id: 'records-push', label: `push ${RECORDS.toLocaleString('en')} records (first) → server on PostgreSQL`, tree: 'records', via: 'records', kind: 'push',
     tools: [SUBJECT], repeat: { warmup: 0, runs: 1 }, verify: verifyRecordsPushed,
+    // The floor is measured after the rows (it needs the project's database): checked again then.
+    target: {
+      text: '≤ 2 × bulk INSERT floor',
+      check: (c) => (sec(c, SUBJECT) == null || bulkFloorSeconds == null ? null : sec(c, SUBJECT) <= 2 * bulkFloorSeconds),
+    },
   },
   {
     id: 'records-status-synced', label: `status, no change, ${RECORDS.toLocaleString('en')} records (warm)`, tree: 'records', via: 'records', kind: 'status', needs: 'records-push',
     tools: [SUBJECT], repeat: { warmup: 1, runs: opts.reps }, verify: pendingIs(0),
+    target: { text: '≤ 0.3 s', check: (c) => (sec(c, SUBJECT) == null ? null : sec(c, SUBJECT) <= 0.3) },
   },
 ]
+
+/** The records floor's bulk INSERT time, once measured (the records-push row's target). */
+let bulkFloorSeconds = null
 
 // ---------------------------------------------------------------- helpers
 /** `syncdesk serve` processes started for the resident rows (stopped at the end, on failure and on signals). */
@@ -489,6 +502,8 @@ async function main() {
         }
         recordsFloor[mode] = median(xs.slice(1))
       }
+      bulkFloorSeconds = recordsFloor.bulk ?? null
+      for (const r of rows) if (r.scenario.target) r.met = r.scenario.target.check(r.cells, done, r.scenario)
     } catch (e) { notes.push(`records floor not measured: ${e.message}`) }
   }
   stopServices()

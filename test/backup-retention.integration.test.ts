@@ -136,6 +136,23 @@ describe('pruneBackups', () => {
   })
 })
 
+describe('pruneBackups reads only the head of each record', () => {
+  it('decides the same from a record laid out otherwise (read whole) as from one it reads the start of', async () => {
+    const s = await setup()
+    for (let i = 0; i < 4; i++) await s.pull('staging', `f${i}.md`, `v${i}\n`)
+    // The oldest record rewritten compactly with its lists first: the head is not where the
+    // prune looks, so it reads the file whole and still knows the run.
+    const oldest = s.runs[0]?.id as string
+    const file = path.join(s.project.backupsDir, oldest, 'run.json')
+    const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>
+    const { changes, ...head } = rec
+    fs.writeFileSync(file, JSON.stringify({ changes, padding: 'x'.repeat(5000), ...head }))
+    const dry = pruneBackups(s.project.backupsDir, { keepRuns: 2, keepDays: 0, now: Date.now() + 2 * DAY, dryRun: true })
+    expect(dry.removed).toEqual([s.runs[1]?.id, oldest])
+    expect(listBackups(s.project.backupsDir).map((b) => b.runId)).toEqual([...s.runs].reverse().map((r) => r.id))
+  })
+})
+
 describe('the space backups take', () => {
   it('is reported per backup and in total (a file linked into two backups counted once in the total)', async () => {
     const s = await setup()

@@ -142,6 +142,54 @@ function readRecord(dir: string): BackupRecord | null {
   }
 }
 
+type RunHead = Pick<BackupRecord, 'runId' | 'env' | 'startedAt'>
+
+/**
+ * What a run.json says before its lists (run, environment, start), from its first bytes: the
+ * prune needs no more, and reading every run's whole list made each run slower as the history
+ * grew (0.44 s after ten pushes of 10,000 records). A file laid out otherwise is read whole.
+ */
+function readHead(dir: string): RunHead | null {
+  const file = path.join(dir, 'run.json')
+  let text: string
+  try {
+    const fd = fs.openSync(file, 'r')
+    try {
+      const buf = Buffer.alloc(4096)
+      text = buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, 0))
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch {
+    return null
+  }
+  const lists = text.indexOf('"changes":')
+  if (lists < 0) return readRecord(dir)
+  try {
+    const head = JSON.parse(`${text.slice(0, lists).replace(/,\s*$/, '')}}`) as Partial<BackupRecord>
+    if (head.version !== 1 || typeof head.runId !== 'string' || typeof head.env !== 'string' || typeof head.startedAt !== 'string') return readRecord(dir)
+    return { runId: head.runId, env: head.env, startedAt: head.startedAt }
+  } catch {
+    return readRecord(dir)
+  }
+}
+
+/** The runs' heads, newest first (the order of `summaries`). */
+function heads(backupsDir: string): RunHead[] {
+  let names: string[]
+  try {
+    names = fs.readdirSync(backupsDir)
+  } catch {
+    return []
+  }
+  const out: RunHead[] = []
+  for (const name of names) {
+    const head = readHead(path.join(backupsDir, name))
+    if (head && head.runId === name) out.push(head)
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId))
+}
+
 /** The runs that changed local files (or the environment), newest first, with the space each takes. */
 export function listBackups(backupsDir: string): BackupSummary[] {
   return summaries(backupsDir, true)
@@ -260,7 +308,7 @@ export function pruneBackups(backupsDir: string, opts: BackupRetention = {}): Ba
   const cutoff = now - keepDays * 86_400_000
   const keep = new Set(opts.keep ?? [])
   const result: BackupPruneResult = { removed: [], bytes: 0, kept: 0 }
-  const runs = summaries(backupsDir, false)
+  const runs = heads(backupsDir)
   const latestOfEnv = new Set<string>()
   const envs = new Set<string>()
   for (const r of runs) {
