@@ -174,18 +174,21 @@ function readHead(dir: string): RunHead | null {
   }
 }
 
-/** The runs' heads, newest first (the order of `summaries`). */
-function heads(backupsDir: string): RunHead[] {
+/**
+ * What `read` makes of each run folder whose record names it, newest first by start time
+ * (milliseconds; the id breaks ties).
+ */
+function eachRun<T extends { runId: string; startedAt: string }>(backupsDir: string, read: (dir: string) => T | null): T[] {
   let names: string[]
   try {
     names = fs.readdirSync(backupsDir)
   } catch {
     return []
   }
-  const out: RunHead[] = []
+  const out: T[] = []
   for (const name of names) {
-    const head = readHead(path.join(backupsDir, name))
-    if (head && head.runId === name) out.push(head)
+    const run = read(path.join(backupsDir, name))
+    if (run && run.runId === name) out.push(run)
   }
   return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId))
 }
@@ -205,18 +208,11 @@ export function backupsUsage(backupsDir: string): { runs: BackupSummary[]; total
 }
 
 function summaries(backupsDir: string, withSizes: boolean): BackupSummary[] {
-  let names: string[]
-  try {
-    names = fs.readdirSync(backupsDir)
-  } catch {
-    return []
-  }
-  const out: BackupSummary[] = []
-  for (const name of names) {
-    const rec = readRecord(path.join(backupsDir, name))
-    if (!rec || rec.runId !== name) continue
+  return eachRun(backupsDir, (dir) => {
+    const rec = readRecord(dir)
+    if (!rec) return null
     const all: { before: unknown; after: string | null }[] = [...rec.changes, ...(rec.records ?? []), ...(rec.remote ?? []), ...(rec.remoteRecords ?? [])]
-    out.push({
+    return {
       runId: rec.runId,
       env: rec.env,
       direction: rec.direction,
@@ -224,11 +220,9 @@ function summaries(backupsDir: string, withSizes: boolean): BackupSummary[] {
       overwritten: all.filter((c) => c.before !== null && c.after !== null).length,
       deleted: all.filter((c) => c.after === null).length,
       created: all.filter((c) => c.before === null).length,
-      bytes: withSizes ? treeBytes(path.join(backupsDir, name), new Set()) : 0,
-    })
-  }
-  // Newest first by start time (milliseconds); the id breaks ties.
-  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId))
+      bytes: withSizes ? treeBytes(dir, new Set()) : 0,
+    }
+  })
 }
 
 /** Bytes of the regular files under `dir` (symlinks not followed), each inode not in `seen` once. */
@@ -308,7 +302,7 @@ export function pruneBackups(backupsDir: string, opts: BackupRetention = {}): Ba
   const cutoff = now - keepDays * 86_400_000
   const keep = new Set(opts.keep ?? [])
   const result: BackupPruneResult = { removed: [], bytes: 0, kept: 0 }
-  const runs = heads(backupsDir)
+  const runs = eachRun(backupsDir, readHead)
   const latestOfEnv = new Set<string>()
   const envs = new Set<string>()
   for (const r of runs) {
