@@ -174,11 +174,13 @@ function readLastSync(project: string): string {
   return (JSON.parse(fs.readFileSync(path.join(project, '.syncdesk', 'baselines', 'staging.json'), 'utf8')) as { updatedAt: string }).updatedAt
 }
 
-/** path → hash of a baseline file, whatever its exact layout (files as an object or a list). */
+/** path → hash of a baseline file, whatever its exact layout (parallel arrays, files as an object or a list). */
 function baselineFiles(b: unknown): Map<string, string> {
   const out = new Map<string, string>()
-  const files = (b as { files?: unknown }).files
-  if (Array.isArray(files)) {
+  const { files, paths, hashes } = b as { files?: unknown; paths?: unknown; hashes?: unknown }
+  if (Array.isArray(paths) && Array.isArray(hashes)) {
+    paths.forEach((p, i) => out.set(String(p), String(hashes[i])))
+  } else if (Array.isArray(files)) {
     for (const f of files as unknown[]) {
       if (Array.isArray(f)) out.set(String(f[0]), typeof f[1] === 'string' ? f[1] : String((f[1] as { hash?: string }).hash))
       else {
