@@ -54,11 +54,8 @@ function cachedRequire(entry, flavor = 'main') {
   } catch {
     cachedData = undefined
   }
-  const script = new vm.Script(Module.wrap(source), {
-    filename: entry,
-    cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  })
+  // The bundles hold no import() (scripts/build.mjs): a script from vm.Script has no loader for one.
+  const script = new vm.Script(Module.wrap(source), { filename: entry, cachedData })
   if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => writeCache(script, dir, cacheFile))
   const mod = new Module(entry, module)
   mod.filename = entry

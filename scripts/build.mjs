@@ -11,6 +11,9 @@ const common = {
   logLevel: 'warning',
   // Native modules and optional drivers stay outside the bundle.
   external: ['electron', 'keytar', 'better-sqlite3', 'pg-native'],
+  // No import() left in a bundle: bin/cached-require.cjs runs them through vm.Script (V8's code
+  // cache), where Node 20 has no stable loader for a dynamic import. The externals are CommonJS.
+  supported: { 'dynamic-import': false },
   define: { __SYNCDESK_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 }
 
