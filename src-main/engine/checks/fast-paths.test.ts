@@ -4,11 +4,10 @@
  * (check-pool.ts), on seeded corpora with syntax errors and planted secrets of every kind.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { afterAll, describe, expect, it } from 'vitest'
-import { sha256 } from '../atomic.js'
+import { candidateFolder, removeCandidateFolders } from './candidate-folder.test-support.js'
 import { DirStore } from '../dir-store.js'
 import { checkSettings, type ChecksConfig } from './check-settings.js'
 import { runChecks, useCheckWorkers, type CheckCandidate, type CheckWorkers, type FileChecks } from './run-checks.js'
@@ -18,21 +17,10 @@ import { prng, SECRET_MAKERS, seededCorpus, yamlNearSubset } from './seeded-corp
 import { checkYaml } from './yaml-check.js'
 import { surelyValidYaml } from './yaml-fast.js'
 
-const dirs: string[] = []
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
-})
+afterAll(removeCandidateFolders)
 
 function project(contents: Record<string, string | Buffer>) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-fast-'))
-  dirs.push(dir)
-  const candidates: CheckCandidate[] = []
-  for (const [rel, content] of Object.entries(contents)) {
-    const abs = path.join(dir, ...rel.split('/'))
-    fs.mkdirSync(path.dirname(abs), { recursive: true })
-    fs.writeFileSync(abs, content)
-    candidates.push({ path: rel, hash: sha256(content), size: Buffer.byteLength(content) })
-  }
+  const { dir, candidates } = candidateFolder(contents, 'syncdesk-fast-')
   const read = async (rel: string) => fs.readFileSync(path.join(dir, ...rel.split('/')))
   return { dir, candidates, read }
 }

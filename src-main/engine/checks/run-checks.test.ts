@@ -1,27 +1,16 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sha256 } from '../atomic.js'
+import { candidateFolder, removeCandidateFolders } from './candidate-folder.test-support.js'
 import { checkSettings, checksFor } from './check-settings.js'
-import { contentKey, planChecks, runChecks, type CheckCandidate } from './run-checks.js'
+import { contentKey, planChecks, runChecks } from './run-checks.js'
 
-const dirs: string[] = []
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
-})
+afterAll(removeCandidateFolders)
 
 /** A folder of files, and the candidates and reader for them. */
 function files(contents: Record<string, string | Buffer>) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-checks-'))
-  dirs.push(dir)
-  const candidates: CheckCandidate[] = []
-  for (const [rel, content] of Object.entries(contents)) {
-    const abs = path.join(dir, ...rel.split('/'))
-    fs.mkdirSync(path.dirname(abs), { recursive: true })
-    fs.writeFileSync(abs, content)
-    candidates.push({ path: rel, hash: sha256(content), size: Buffer.byteLength(content) })
-  }
+  const { dir, candidates } = candidateFolder(contents, 'syncdesk-checks-')
   const reads: string[] = []
   const read = async (rel: string) => {
     reads.push(rel)
