@@ -209,7 +209,12 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
     const missing = new Set([...found.create, ...found.refused].map((t) => t.table))
     for (const table of project.config.tables) {
       if (missing.has(table.name)) continue
-      const [l, r] = await Promise.all([localRecords.list(table), (remoteRecords as RemoteRecords).list(table, { signal: opts.signal })])
+      // The environment's listing is asked for first, and sent before this thread reads the
+      // local rows (one turn of the event loop): the environment answers meanwhile.
+      const remoteListing = (remoteRecords as RemoteRecords).list(table, { signal: opts.signal })
+      remoteListing.catch(() => undefined)
+      await new Promise((resolve) => setImmediate(resolve))
+      const [l, r] = await Promise.all([localRecords.list(table), remoteListing])
       const base = baseline.records.get(table.name) ?? new Map()
       localRows.set(table.name, l)
       remoteRows.set(table.name, r)

@@ -10,6 +10,7 @@
  * of the records whose hash no local listing has (server-remote.ts). Listings are held weakly
  * once done: this never keeps a table's rows alive on its own.
  */
+import { SyncDeskError } from '../errors.js'
 import type { RecordEntry } from './record-store.js'
 
 type Listing = ReadonlyMap<string, RecordEntry>
@@ -42,9 +43,9 @@ export async function listedRecords(table: string): Promise<Listing | null> {
 }
 
 /**
- * A listed record whose data is made only when first read, by `make` (which reads nothing
- * from the database: it works on the values already read). The data made must have the hash
- * given, or reading it throws: a hash handed out is never paired with other data.
+ * A listed record whose data is made only when first read, by `make` (from the values already
+ * read, or by reading the row by its key). The data made must have the hash given, or reading
+ * it throws: a hash handed out is never paired with other data.
  */
 export function lazyEntry(key: string, hash: string, make: () => RecordEntry): RecordEntry {
   let data: Record<string, unknown> | null = null
@@ -54,7 +55,7 @@ export function lazyEntry(key: string, hash: string, make: () => RecordEntry): R
     get data(): Record<string, unknown> {
       if (data) return data
       const made = make()
-      if (made.hash !== hash) throw new Error(`record ${key}: its data no longer gives the hash it was listed with`)
+      if (made.hash !== hash) throw new SyncDeskError('plan-stale', `Record ${key} changed while SyncDesk was reading it.`, 'Look again, then run again.', { key })
       data = made.data
       return data
     },

@@ -139,4 +139,93 @@ describe('SQLite listings with the row cache', () => {
     expect(again.get('1')?.[1].note).toBe('n')
     expect(again).toEqual(await uncachedListing(db))
   })
+
+  it('lists from the cache alone while the files are as the last listing left them, and sees an edit whose mtime was set back', async () => {
+    const { db } = project()
+    const old = new Date(Date.now() - 60_000)
+    fs.utimesSync(db, old, old)
+    const first = await listingWith(db)
+    expect(first.how).toBe('read')
+    const again = await listingWith(db)
+    expect(again.how).toBe('marker')
+    expect(again.rows).toEqual(first.rows)
+    // Same length, same mtime: only the ctime (which no one can set back) tells.
+    const raw = new Database(db)
+    raw.prepare("UPDATE agents SET name = 'agent 00Y' WHERE id = 5").run()
+    raw.close()
+    fs.utimesSync(db, old, old)
+    const edited = await listingWith(db)
+    expect(edited.how).not.toBe('marker')
+    expect(edited.rows.get('5')?.[1].name).toBe('agent 00Y')
+    expect(edited.rows).toEqual(await uncachedListing(db))
+  })
+
+  it('does not trust the files while another process holds frames in the write-ahead log', async () => {
+    const { db } = project()
+    const old = new Date(Date.now() - 60_000)
+    fs.utimesSync(db, old, old)
+    await listingWith(db)
+    const writer = new Database(db)
+    try {
+      writer.pragma('wal_autocheckpoint = 0')
+      writer.prepare('DELETE FROM agents WHERE id = 9').run()
+      const seen = await listingWith(db)
+      expect(seen.how).not.toBe('marker')
+      expect(seen.rows.has('9')).toBe(false)
+    } finally {
+      writer.close()
+    }
+  })
+
+  it('re-reads a table whose cache lies while the files are unchanged', async () => {
+    const { dir, db } = project()
+    const old = new Date(Date.now() - 60_000)
+    fs.utimesSync(db, old, old)
+    const truth = (await listingWith(db)).rows
+    const file = path.join(dir, '.syncdesk', 'cache', cacheFiles(dir)[0] as string)
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { tables: Record<string, { hashes: string[]; marker?: string }> }
+    const table = stored.tables.agents as { hashes: string[]; marker?: string }
+    expect(table.marker).toBeTruthy()
+    table.hashes = table.hashes.map(() => recordHash({ not: 'this row' }))
+    fs.writeFileSync(file, JSON.stringify(stored))
+    const seen = await listingWith(db)
+    expect(seen.how).not.toBe('marker')
+    expect(seen.rows).toEqual(truth)
+  })
+
+  it('fails a read of a record deleted after a listing from the cache, instead of giving other data', async () => {
+    const { db } = project()
+    const old = new Date(Date.now() - 60_000)
+    fs.utimesSync(db, old, old)
+    await listingWith(db)
+    const store = openSqliteStore(db)
+    try {
+      const rows = await store.list(AGENTS)
+      expect(store.lastListing).toBe('marker')
+      const raw = new Database(db)
+      raw.prepare('DELETE FROM agents WHERE id = 12').run()
+      raw.prepare("UPDATE agents SET name = 'moved on' WHERE id = 13").run()
+      raw.close()
+      expect(() => rows.get('12')?.data).toThrow(/deleted while SyncDesk was reading it/)
+      expect(() => rows.get('13')?.data).toThrow(/changed while SyncDesk was reading it/)
+    } finally {
+      await store.close()
+    }
+  })
 })
+
+/** Every row listed (as `listing` gives them) and how the store made the listing. */
+async function listingWith(db: string): Promise<{ rows: Map<string, [string, Record<string, unknown>]>; how: string | null }> {
+  const store = openSqliteStore(db)
+  try {
+    const rows = await store.list(AGENTS)
+    const out = new Map<string, [string, Record<string, unknown>]>()
+    for (const [key, e] of rows) {
+      expect(recordHash(e.data)).toBe(e.hash)
+      out.set(key, [e.hash, e.data])
+    }
+    return { rows: out, how: store.lastListing }
+  } finally {
+    await store.close()
+  }
+}

@@ -1,17 +1,29 @@
 /**
  * The hashes of a SQLite database's rows, kept between listings and between processes, keyed
- * by each row's exact stored content.
+ * by each row's exact stored content, and by the state of the database's files.
  *
  * A status lists every synced table. Reading SQLite's rows is cheap; turning each into its
- * canonical JSON and hashing it is what costs (most of a 10,000-row status). SQLite offers no
- * change marker that holds across connections (`PRAGMA data_version` is per connection; file
- * times have a coarse clock and WAL frames can be rewritten in place), so this cache trusts no
- * marker at all: every listing still reads every row, and a row's cached hash is used only when
- * a digest of its stored values (sha256 of each value with its storage class, in column order)
- * is the one the hash was made from, under the same table schema. A cached entry is thus a fact
- * about content ("these stored values hash to H"), never about time, and cannot go stale: an
- * edit by any process, however soon after the last listing, changes the digest. A few hits of
- * each listing are re-hashed in full as a check; a mismatch (a broken cache, changed canonical
+ * canonical JSON and hashing it is what costs (most of a 10,000-row status). Two rules decide
+ * when a cached hash is used:
+ *
+ * - **The files have not changed** (`databaseMarker`). SQLite's own `PRAGMA data_version` holds
+ *   only within one connection, so the marker is the identity, size, mtime and ctime (in
+ *   nanoseconds) of the database file and of its write-ahead log when that holds frames. Every
+ *   commit writes one of the two, which moves both times (ctime cannot be set back by anyone),
+ *   and a checkpoint writes the database file. The racy-git rule covers the coarse clock: a
+ *   marker is kept only when neither file was written within `RACY_WINDOW_MS` of the listing
+ *   that read the rows, and only when it was the same before and after that read. A rollback
+ *   journal on disk (a transaction under way, or one to roll back) is always doubt. When the
+ *   marker holds, no row is read: each hash is the cached one, a few random rows are read and
+ *   hashed in full as a check, and a record's data is read by its key when first asked for.
+ * - **Otherwise, the rows' stored values have not changed.** Every row is read, and a row's
+ *   cached hash is used only when a digest of its stored values (sha256 of each value with its
+ *   storage class, in column order) is the one the hash was made from, under the same table
+ *   schema. Such an entry is a fact about content ("these stored values hash to H"), never
+ *   about time: an edit by any process, however soon after the last listing, changes the
+ *   digest.
+ *
+ * Either way a few hits are re-hashed in full; a mismatch (a broken cache, changed canonical
  * rules) drops the table's cache and lists it in full.
  *
  * The cache file lives in the project's own state folder, `.syncdesk/cache/`, found by walking
@@ -23,6 +35,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { writeFileAtomic } from '../atomic.js'
+import { RACY_WINDOW_MS } from '../fast-check-cache.js'
 
 /** What the cache knows of one row: the digest of its stored values and the record hash they give. */
 export interface CachedRow {
@@ -34,11 +47,14 @@ export interface CachedRow {
 export interface CachedTable {
   digest: string | null
   rows: ReadonlyMap<string, CachedRow>
+  /** The database's marker (`databaseMarker`) when these rows are all of the table as it was then; else null. */
+  marker: string | null
 }
 
 interface StoredTable {
   schema: string
   digest: string | null
+  marker?: string | null
   keys: string[]
   digests: string[]
   hashes: string[]
@@ -60,7 +76,7 @@ const MAX_LEVELS_UP = 8
 
 /** Cached rows of the tables of one database; see the module comment. */
 export class SqliteRowCache {
-  private tables = new Map<string, { schema: string; digest: string | null; rows: ReadonlyMap<string, CachedRow> }>()
+  private tables = new Map<string, CachedTable & { schema: string }>()
   private loaded = false
   private dirty = false
 
@@ -76,14 +92,14 @@ export class SqliteRowCache {
   tableOf(table: string, schema: string): CachedTable {
     this.load()
     const t = this.tables.get(table)
-    return t && t.schema === schema ? t : { digest: null, rows: new Map() }
+    return t && t.schema === schema ? t : { digest: null, rows: new Map(), marker: null }
   }
 
   /** Replaces a table's cache with what a listing just found. */
   replace(table: string, schema: string, found: CachedTable): void {
     const old = this.tables.get(table)
     this.tables.set(table, { schema, ...found })
-    if (!old || old.schema !== schema || old.digest !== found.digest || (old.rows !== found.rows && !sameRows(old.rows, found.rows))) this.dirty = true
+    if (!old || old.schema !== schema || old.digest !== found.digest || old.marker !== found.marker || (old.rows !== found.rows && !sameRows(old.rows, found.rows))) this.dirty = true
   }
 
   /** Forgets a table (its cache proved wrong). */
@@ -96,7 +112,7 @@ export class SqliteRowCache {
     if (!this.dirty || !this.file) return
     const out: Stored = { version: CACHE_VERSION, tables: {} }
     for (const [name, t] of this.tables) {
-      const s: StoredTable = { schema: t.schema, digest: t.digest, keys: [], digests: [], hashes: [] }
+      const s: StoredTable = { schema: t.schema, digest: t.digest, marker: t.marker, keys: [], digests: [], hashes: [] }
       for (const [key, r] of t.rows) {
         s.keys.push(key)
         s.digests.push(r.digest)
@@ -134,9 +150,41 @@ export class SqliteRowCache {
         const hash = t.hashes[i]
         if (typeof key === 'string' && typeof digest === 'string' && typeof hash === 'string') rows.set(key, { digest, hash })
       }
-      this.tables.set(name, { schema: t.schema, digest: typeof t.digest === 'string' ? t.digest : null, rows })
+      this.tables.set(name, { schema: t.schema, digest: typeof t.digest === 'string' ? t.digest : null, rows, marker: typeof t.marker === 'string' ? t.marker : null })
     }
   }
+}
+
+/**
+ * The state of a SQLite database's files now, as one text (see the module comment), and whether
+ * it is settled: neither file written within the racy window before `now`. Null when there is
+ * doubt: a file that cannot be looked at, or a rollback journal on disk.
+ */
+export function databaseMarker(file: string, now = Date.now()): { key: string; settled: boolean } | null {
+  const parts: string[] = []
+  let settled = true
+  for (const suffix of ['', '-wal', '-journal']) {
+    let st: fs.BigIntStats | undefined
+    try {
+      st = fs.statSync(file + suffix, { bigint: true, throwIfNoEntry: false })
+    } catch {
+      return null
+    }
+    if (!st) {
+      if (suffix === '') return null
+      parts.push('-')
+      continue
+    }
+    if (suffix === '-journal' || !st.isFile()) return null
+    // An empty log holds nothing: each connection that opens the database may make it anew.
+    if (suffix === '-wal' && st.size === 0n) {
+      parts.push('-')
+      continue
+    }
+    parts.push(`${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`)
+    if (Number(st.mtimeNs / 1_000_000n) >= now - RACY_WINDOW_MS) settled = false
+  }
+  return { key: parts.join('|'), settled }
 }
 
 /** The sha256 (base64) of a row's text (rowText). */

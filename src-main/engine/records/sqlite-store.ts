@@ -7,8 +7,9 @@
  * savepoint, so one refused record does not undo the others; statements are prepared once per
  * store, and a write reads back only the hash of what it stored.
  *
- * A listing reads every row every time; the row cache (sqlite-row-cache.ts) spares it the
- * canonicalizing and hashing of the rows whose stored values are those it last hashed.
+ * The row cache (sqlite-row-cache.ts) spares a listing the reading of the rows when the
+ * database's files are as they were at the last listing, and otherwise the canonicalizing and
+ * hashing of the rows whose stored values are those it last hashed.
  *
  * Column kinds come from the declared types (`PRAGMA table_xinfo`), in this order:
  * BLOB/BYTEA/BINARY/VARBINARY → refused; BOOL… → boolean (stored 0/1); JSON… → json (stored
@@ -44,7 +45,7 @@ import {
 } from './columns.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordStore, RecordWrite, TableSpec } from './record-store.js'
 import { announceListing, lazyEntry } from './listing-registry.js'
-import { SqliteRowCache, rowDigest, rowText, type CachedRow } from './sqlite-row-cache.js'
+import { SqliteRowCache, databaseMarker, rowDigest, rowText, type CachedRow, type CachedTable } from './sqlite-row-cache.js'
 import { createTableStatement, sqliteTypeToPortable, type ColumnDefinition, type CreateTableResult, type TableDefinition, type TableDefinitions } from './table-definitions.js'
 
 type Bind = null | bigint | number | string
@@ -79,6 +80,12 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
 
   private readonly rowCache: SqliteRowCache
   private readonly statements = new Map<string, Database.Statement>()
+  /**
+   * How the last listing was made, for tests and diagnostics: from the cache alone
+   * ('marker'), every row read with the table's digest unchanged ('digest'), or read and
+   * compared row by row ('read').
+   */
+  lastListing: 'marker' | 'digest' | 'read' | null = null
 
   constructor(
     private readonly db: Database.Database,
@@ -96,16 +103,60 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
   }
 
   /**
+   * A table's rows by key. When the database's files are as the row cache last saw them (its
+   * marker), the cached hashes are the listing, checked on a few rows read in full
+   * (`fromMarker`); otherwise every row is read (`readAll`).
+   */
+  private async listNow(table: TableSpec): Promise<Map<string, RecordEntry>> {
+    const info = this.tableInfo(table)
+    const schema = schemaOf(info)
+    const marker = this.file === ':memory:' ? null : databaseMarker(this.file)
+    const cached = this.rowCache.tableOf(table.name, schema)
+    if (marker?.settled && cached.marker === marker.key) {
+      const out = this.fromMarker(info, cached)
+      if (out) {
+        this.lastListing = 'marker'
+        return out
+      }
+      this.rowCache.drop(table.name)
+    }
+    return this.readAll(info, schema, marker)
+  }
+
+  /**
+   * The listing from the cache alone: each row's cached hash, its data read by its key when
+   * first asked for (and checked against that hash). Null when a spot check finds a row that
+   * differs from the cache.
+   */
+  private fromMarker(info: TableInfo, cached: CachedTable): Map<string, RecordEntry> | null {
+    const keys = [...cached.rows.keys()]
+    for (let n = 0; n < Math.min(SPOT_CHECKS, keys.length); n++) {
+      const key = keys[Math.floor(Math.random() * keys.length)] as string
+      const values = this.rowValues(info, keyValue(info.key, key))
+      if (!values || this.entryOf(info, values).hash !== cached.rows.get(key)?.hash) return null
+    }
+    const out = new Map<string, RecordEntry>()
+    for (const [key, row] of cached.rows) {
+      out.set(key, lazyEntry(key, row.hash, () => {
+        const values = this.rowValues(info, keyValue(info.key, key))
+        if (!values) throw new SyncDeskError('plan-stale', `Record ${key} of table ${info.spec.name} was deleted while SyncDesk was reading it.`, 'Look again, then run again.', { table: info.spec.name, key })
+        return this.entryOf(info, values)
+      }))
+    }
+    return out
+  }
+
+  /**
    * Reads every row (raw, with safe integers) and the digest of them all (sqlite-row-cache.ts).
    * When it is the one the row cache holds for the table, every row gets its cached hash;
    * otherwise each row whose own digest is the cached one does. The canonical data of a row
    * with a cached hash is made from the values read here only when asked for; other rows are
-   * canonicalized and hashed at once.
+   * canonicalized and hashed at once. The database's marker is kept with the rows when it was
+   * settled, and the same before and after the read.
    */
-  private async listNow(table: TableSpec): Promise<Map<string, RecordEntry>> {
-    const info = this.tableInfo(table)
+  private async readAll(info: TableInfo, schema: string, marker: { key: string; settled: boolean } | null): Promise<Map<string, RecordEntry>> {
+    const table = info.spec
     const cols = [...info.columns.values()]
-    const schema = schemaOf(info)
     const stmt = this.db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(table.key)}`)
     stmt.safeIntegers(true)
     stmt.raw(true)
@@ -117,6 +168,7 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
       // A row with a blob (binary JSON) needs the database to be read: it is never cached.
       read.push({ key: keyOf(values[keyAt]), values, blob: values.some((v) => Buffer.isBuffer(v)) })
     }
+    const after = marker ? databaseMarker(this.file) : null
     const digest = all.digest('base64')
     const cached = this.rowCache.tableOf(table.name, schema)
     const whole = cached.digest === digest
@@ -137,9 +189,12 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
     }
     if (!this.cacheHolds(info, hits) || (whole && hits.length !== read.filter((r) => !r.blob).length)) {
       this.rowCache.drop(table.name)
-      return this.listNow(table)
+      return this.readAll(info, schema, marker)
     }
-    this.rowCache.replace(table.name, schema, { digest, rows })
+    const complete = rows.size === read.length
+    const kept = complete && marker?.settled && after?.settled && after.key === marker.key ? marker.key : null
+    this.rowCache.replace(table.name, schema, { digest, rows, marker: kept })
+    this.lastListing = whole ? 'digest' : 'read'
     await this.rowCache.save()
     return out
   }
@@ -268,14 +323,19 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
 
   /** The hash of the row with this key now, or null when there is none. */
   private currentHash(info: TableInfo, keyBind: Bind): string | null {
+    const row = this.rowValues(info, keyBind)
+    if (!row) return null
+    const { key, data } = this.valuesOf(info, row)
+    return this.canonical(info, key, () => recordHash(data))
+  }
+
+  /** A row's raw values (with safe integers) by its key's bound value, or undefined when there is none. */
+  private rowValues(info: TableInfo, keyBind: Bind): unknown[] | undefined {
     const cols = [...info.columns.values()]
     const stmt = this.prepared(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = ?`)
     stmt.safeIntegers(true)
     stmt.raw(true)
-    const row = stmt.get(keyBind) as unknown[] | undefined
-    if (!row) return null
-    const { key, data } = this.valuesOf(info, row)
-    return this.canonical(info, key, () => recordHash(data))
+    return stmt.get(keyBind) as unknown[] | undefined
   }
 
   /** A statement prepared once per store (SQLite re-prepares it itself when the schema changes). */
