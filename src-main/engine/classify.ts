@@ -5,6 +5,7 @@
 import type { Category, CategoryMap, FileStatusEntry, RecordData, RecordStatusEntry, SideChange } from '../../src-shared/sync-types.js'
 import { diffFields, mergeFields } from './records/canonical.js'
 import type { Manifest } from './dir-store.js'
+import type { BaseRecord } from './baseline.js'
 
 /** What a side did to an item, given the baseline hash and the side's hash. */
 export function sideChange(base: string | undefined, side: string | undefined): SideChange {
@@ -113,7 +114,7 @@ export function classifyRecords(
   table: string,
   local: ReadonlyMap<string, RecordItem>,
   remote: ReadonlyMap<string, RecordItem>,
-  base: ReadonlyMap<string, RecordItem>,
+  base: ReadonlyMap<string, BaseRecord>,
 ): CategoryMap<RecordStatusEntry> {
   const status = emptyStatus<RecordStatusEntry>()
   const keys = new Set<string>([...local.keys(), ...remote.keys(), ...base.keys()])
@@ -138,7 +139,8 @@ export function classifyRecords(
       entry.localData = l?.data ?? null
       entry.remoteData = r?.data ?? null
       entry.baseData = b?.data ?? null
-      const merge = l && r && b ? mergeFields(b.data, l.data, r.data) : null
+      // A base whose data the baseline lost offers no field merge: the conflict is decided by hand.
+      const merge = l && r && b?.data ? mergeFields(b.data, l.data, r.data) : null
       entry.mergeable = !!merge && 'merged' in merge
       if (merge && 'merged' in merge) entry.mergedData = merge.merged
     }

@@ -12,7 +12,7 @@ import type { FileProblem } from '../../src-shared/views.js'
 import type { Remote, RemoteRecords } from './remote.js'
 import { applyPlan, type ApplyContext, type ApplyResult, type ItemProblem } from './apply.js'
 import { BackupRun, DEFAULT_BACKUP_RETENTION, pruneBackups, type BackupPruneResult } from './backups.js'
-import { emptyBaseline, loadBaseline, saveBaseline, type Baseline } from './baseline.js'
+import { emptyBaseline, loadBaseline, saveBaseline, type Baseline, type BaseRecord } from './baseline.js'
 import { classify, classifyRecords, emptyStatus } from './classify.js'
 import { DirStore, type Manifest, type ScanResult } from './dir-store.js'
 import { SyncDeskError, describeError } from './errors.js'
@@ -215,7 +215,7 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
       remoteListing.catch(() => undefined)
       await new Promise((resolve) => setImmediate(resolve))
       const [l, r] = await Promise.all([localRecords.list(table), remoteListing])
-      const base = baseline.records.get(table.name) ?? new Map()
+      const base: ReadonlyMap<string, BaseRecord> = baseline.records.get(table.name) ?? new Map()
       localRows.set(table.name, l)
       remoteRows.set(table.name, r)
       counts.local += l.size

@@ -124,9 +124,10 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
   }
 
   /**
-   * The listing from the cache alone: each row's cached hash, its data read by its key when
-   * first asked for (and checked against that hash). Null when a spot check finds a row that
-   * differs from the cache.
+   * The listing from the cache alone: each row's cached hash, its data read when first asked
+   * for (and checked against that hash) — by its key while the store is open, and after it was
+   * closed from one read of the whole table (a run plans after its look closed the store). Null
+   * when a spot check finds a row that differs from the cache.
    */
   private fromMarker(info: TableInfo, cached: CachedTable): Map<string, RecordEntry> | null {
     const keys = [...cached.rows.keys()]
@@ -135,15 +136,44 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
       const values = this.rowValues(info, keyValue(info.key, key))
       if (!values || this.entryOf(info, values).hash !== cached.rows.get(key)?.hash) return null
     }
+    let afterClose: Map<string, unknown[]> | null = null
+    const valuesOf = (key: string): unknown[] | undefined => {
+      if (this.db.open) return this.rowValues(info, keyValue(info.key, key))
+      afterClose ??= this.readClosed(info)
+      return afterClose.get(key)
+    }
     const out = new Map<string, RecordEntry>()
     for (const [key, row] of cached.rows) {
       out.set(key, lazyEntry(key, row.hash, () => {
-        const values = this.rowValues(info, keyValue(info.key, key))
+        const values = valuesOf(key)
         if (!values) throw new SyncDeskError('plan-stale', `Record ${key} of table ${info.spec.name} was deleted while SyncDesk was reading it.`, 'Look again, then run again.', { table: info.spec.name, key })
         return this.entryOf(info, values)
       }))
     }
     return out
+  }
+
+  /** Every row of a table by key, read through a connection of its own (this store is closed). */
+  private readClosed(info: TableInfo): Map<string, unknown[]> {
+    let db: Database.Database
+    try {
+      db = new Database(this.file, { fileMustExist: true })
+    } catch (err) {
+      throw new SyncDeskError('io', `cannot open SQLite database ${this.file}: ${describeError(err)}`)
+    }
+    try {
+      db.pragma('busy_timeout = 5000')
+      const cols = [...info.columns.values()]
+      const keyAt = cols.indexOf(info.key)
+      const stmt = db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)}`)
+      stmt.safeIntegers(true)
+      stmt.raw(true)
+      const out = new Map<string, unknown[]>()
+      for (const values of stmt.iterate() as Iterable<unknown[]>) out.set(keyOf(values[keyAt]), values)
+      return out
+    } finally {
+      db.close()
+    }
   }
 
   /**
