@@ -91,7 +91,7 @@ function parseBaseline(text: string): (Pick<Baseline, 'files' | 'records' | 'upd
   try {
     const raw = JSON.parse(text) as unknown
     if (typeof raw !== 'object' || raw === null) return null
-    const { version, files, paths, hashes, records, updatedAt } = raw as { version?: unknown; files?: unknown; paths?: unknown; hashes?: unknown; records?: unknown; updatedAt?: unknown }
+    const { version, files, paths, hashes, updatedAt } = raw as { version?: unknown; files?: unknown; paths?: unknown; hashes?: unknown; updatedAt?: unknown }
     const fileMap = new Map<string, string>()
     const dropped: string[] = []
     const add = (p: unknown, h: unknown): boolean => {
