@@ -12,10 +12,10 @@ import * as z from 'zod/mini'
 import { writeFileAtomic } from './atomic.js'
 import { SyncDeskError } from './errors.js'
 import { createFilter, readIgnoreRules, type ScanFilter } from './filter.js'
-import { checkStateDir, ensureStateDir } from './state-dir.js'
+import { STATE_DIR, checkStateDir, ensureStateDir, findProjectDir } from './state-dir.js'
 import { SYNTAX_KINDS } from './checks/check-types.js'
 
-export const STATE_DIR = '.syncdesk'
+export { STATE_DIR } from './state-dir.js'
 
 const envName = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" and "_" only'))
 const nonEmpty = () => z.string().check(z.minLength(1))
@@ -188,13 +188,7 @@ export async function initProject(dir: string): Promise<{ project: Project; crea
 export function findProject(dir: string, opts: { findUp?: boolean } = {}): Project {
   const start = path.resolve(dir)
   if (opts.findUp && !fs.existsSync(start)) throw new SyncDeskError('not-found', `The folder ${start} does not exist.`, undefined, { dir: start })
-  if (opts.findUp) {
-    for (let d = start; ; d = path.dirname(d)) {
-      if (fs.existsSync(path.join(d, STATE_DIR, 'config.json'))) return openProject(d)
-      if (path.dirname(d) === d) break
-    }
-  }
-  return openProject(start)
+  return openProject(findProjectDir(start, !!opts.findUp))
 }
 
 /** Opens an initialized project, with clear errors for a missing or broken config. */

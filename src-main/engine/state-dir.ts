@@ -13,6 +13,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { SyncDeskError } from './errors.js'
 
+/** The project's own folder of SyncDesk's state, in the project folder. */
+export const STATE_DIR = '.syncdesk'
+
 /** The folders inside `.syncdesk/` that SyncDesk makes and writes. */
 export const STATE_SUBDIRS = ['baselines', 'cache', 'backups', 'bases'] as const
 
@@ -98,3 +101,19 @@ function unsafe(entry: string, why: string): SyncDeskError {
     'Nothing was changed. Remove or replace that entry (a project\'s .syncdesk/ is never part of a download), then try again.',
   )
 }
+
+/**
+ * The project folder for `dir`: with `findUp`, the nearest folder at or above it whose state
+ * folder holds a config (as git finds its repository); else, or when there is none, `dir`.
+ */
+export function findProjectDir(dir: string, findUp: boolean): string {
+  const start = path.resolve(dir)
+  if (findUp) {
+    for (let d = start; ; d = path.dirname(d)) {
+      if (fs.existsSync(path.join(d, STATE_DIR, 'config.json'))) return d
+      if (path.dirname(d) === d) break
+    }
+  }
+  return start
+}
+
