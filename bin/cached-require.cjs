@@ -18,6 +18,7 @@ const os = require('node:os')
 const path = require('node:path')
 const vm = require('node:vm')
 const Module = require('node:module')
+const { isAscii } = require('node:buffer')
 
 /** The folder for the caches, or null when there is no usable home. */
 function cacheDir() {
@@ -42,7 +43,10 @@ function cachedRequire(entry, flavor = 'main') {
   let cacheFile
   try {
     const st = fs.statSync(entry)
-    source = fs.readFileSync(entry, 'utf8')
+    // The bundles are ASCII (scripts/build.mjs): copied as Latin-1 at memory speed, where
+    // Node 20 decodes UTF-8 at a few hundred MB/s (15 ms of every start for the CLI).
+    const bytes = fs.readFileSync(entry)
+    source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8')
     const tag = `${path.basename(entry)}-${flavor}-${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs * 1000)}`
     cacheFile = path.join(dir, tag.replace(/[^\w.-]/g, '_') + '.v8')
   } catch {

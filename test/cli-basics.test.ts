@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
+import { isAscii } from 'node:buffer'
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI, cleanupTemps, cliProject, ensureBuilt, lines, put, tempDir } from './helpers.js'
@@ -60,6 +61,12 @@ describe('the code cache (bin/cached-require.cjs)', () => {
     const dir = path.join(cacheHome, 'syncdesk', 'code-cache')
     return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : []
   }
+
+  it('loads bundles that are plain ASCII (read as Latin-1, ten times faster than UTF-8 on Node 20)', () => {
+    for (const bundle of ['cli.cjs', 'quick-status.cjs', 'scan-worker.cjs', 'check-worker.cjs']) {
+      expect(isAscii(fs.readFileSync(path.join(CLI, '..', '..', 'dist', bundle))), bundle).toBe(true)
+    }
+  })
 
   it('is written after the first run of a command and used, unchanged, by the next', () => {
     const home = tempDir()

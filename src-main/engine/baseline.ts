@@ -20,6 +20,7 @@ import fs from 'node:fs'
 import type { RecordData } from '../../src-shared/sync-types.js'
 import { writeFileAtomic } from './atomic.js'
 import { pathProblem } from './paths.js'
+import { readTextFile } from './read-text.js'
 
 /** A record as both sides had it at the last sync; its data is null when the baseline lost it. */
 export interface BaseRecord {
@@ -52,7 +53,7 @@ export function loadBaseline(file: string, opts: { readOnly?: boolean; now?: Dat
   const now = opts.now ?? new Date()
   let text: string
   try {
-    text = fs.readFileSync(file, 'utf8')
+    text = readTextFile(file)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { baseline: emptyBaseline() }
     return { baseline: emptyBaseline(), warning: `The sync baseline ${file} could not be read (${(err as Error).message}); this run treats every difference as new, so nothing is deleted.` }

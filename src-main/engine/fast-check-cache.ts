@@ -7,8 +7,8 @@
  * 100,000 files loads its cache in tens of milliseconds. Rows read from disk stay in those
  * arrays; only rows that change are held separately.
  */
-import fs from 'node:fs'
 import { writeFileAtomic } from './atomic.js'
+import { readTextFile } from './read-text.js'
 
 /**
  * The racy-git rule's window: a file whose mtime is this close to the moment it was hashed (or
@@ -51,7 +51,7 @@ export class FastCheckCache {
     const cache = new FastCheckCache()
     if (!file) return cache
     try {
-      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Stored>
+      const stored = JSON.parse(readTextFile(file)) as Partial<Stored>
       const { paths, hashes, numbers } = stored
       if (stored.version !== 2 || !Array.isArray(paths) || !Array.isArray(hashes) || !Array.isArray(numbers)) return cache
       if (hashes.length !== paths.length || numbers.length !== paths.length * FIELDS) return cache

@@ -11,6 +11,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { tempPathFor } from '../atomic.js'
+import { readTextFile } from '../read-text.js'
 import type { FoundProblem } from './check-types.js'
 
 /** The most contents remembered (the ones used last are kept). */
@@ -41,7 +42,7 @@ export class CheckCache {
     const cache = new CheckCache(file, fingerprint)
     if (!file) return cache
     try {
-      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { fingerprint?: unknown; entries?: unknown }
+      const data = JSON.parse(readTextFile(file)) as { fingerprint?: unknown; entries?: unknown }
       if (data.fingerprint === fingerprint && data.entries && typeof data.entries === 'object') {
         for (const [k, v] of Object.entries(data.entries as Record<string, unknown>)) if (Array.isArray(v) && v.every(validProblem)) cache.old.set(k, v)
       }

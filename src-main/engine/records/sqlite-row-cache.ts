@@ -36,6 +36,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { writeFileAtomic } from '../atomic.js'
 import { RACY_WINDOW_MS } from '../fast-check-cache.js'
+import { readTextFile } from '../read-text.js'
 
 /** What the cache knows of one row: the digest of its stored values and the record hash they give. */
 export interface CachedRow {
@@ -135,7 +136,7 @@ export class SqliteRowCache {
     if (!this.file || !safeToUse(path.dirname(this.file), 'folder') || !safeToUse(this.file, 'file')) return
     let stored: Stored
     try {
-      stored = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Stored
+      stored = JSON.parse(readTextFile(this.file)) as Stored
     } catch {
       return
     }
