@@ -18,6 +18,7 @@ import { SyncDeskError } from '../engine/errors.js'
 import type { ScanFilter } from '../engine/filter.js'
 import { recordHash } from '../engine/records/canonical.js'
 import { listedRecords } from '../engine/records/listing-registry.js'
+import { textOf } from '../engine/read-text.js'
 import type { RecordDelete, RecordEntry, RecordResult, RecordWrite, TableSpec } from '../engine/records/record-store.js'
 import type { DeleteRequest, DeploymentInfo, EnvironmentInfo, ItemResult, Manifest, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from '../engine/remote.js'
 import { appendAll } from '../engine/arrays.js'
@@ -671,7 +672,7 @@ function jsonBody(value: unknown): Buffer {
 
 function safeJson(body: Buffer): unknown {
   try {
-    return JSON.parse(body.toString('utf8'))
+    return JSON.parse(textOf(body))
   } catch {
     return null
   }
