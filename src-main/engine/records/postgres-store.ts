@@ -88,6 +88,8 @@ interface RowCache {
   /** The next transaction id (64-bit) when every row was last read. */
   xmax: bigint
   rows: Map<string, CachedRow>
+  /** The digest of every row version of the table (`versionsDigest`) when these rows were read. */
+  versions: string
 }
 
 /** Freezes a kept entry so that no caller can change what later listings hand out. */
@@ -146,7 +148,9 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
    *
    * Rows are kept between listings with the version they were read at (PostgreSQL's `xmin`, the
    * transaction that wrote that row version, and its `ctid`): a listing reads every row's key
-   * and version, and reads and hashes again only the rows whose version is not the one kept.
+   * and version, and reads and hashes again only the rows whose version is not the one kept;
+   * first, one digest of all the row versions, computed by PostgreSQL, says whether any changed
+   * at all (a no-change listing then reads no row).
    * In doubt everything is read again: the table's columns or storage changed, the server
    * restarted, the kept rows are older than ROW_CACHE_MAX_AGE_MS, transaction ids moved on by
    * 2^31 (so a 32-bit xmin cannot come round again), or more than a quarter of the rows changed.
@@ -183,6 +187,10 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
     const cacheKey = `${info.spec.name}\u0000${info.spec.key}`
     const kept = this.rowCache.get(cacheKey)
     const usable = kept && kept.signature === signature && now - kept.filledAt < ROW_CACHE_MAX_AGE_MS && xmax >= kept.xmax && xmax - kept.xmax < 2n ** 31n
+    // Every row version of the table in one text, digested by PostgreSQL: equal means the same
+    // row versions, hence the same rows. ORDER BY ctid: a plain scan may start mid-table.
+    const digest = await client.query<{ d: string }>(`SELECT count(*)::text || '/' || coalesce(md5(string_agg(xmin::text || '/' || ctid::text, ',' ORDER BY ctid)), '') AS d FROM ${t}`)
+    const versions = digest.rows[0]?.d ?? ''
     const full = async (): Promise<Map<string, RecordEntry>> => {
       const res = await client.query<Row>(`SELECT xmin::text AS "$xmin", ctid::text AS "$ctid", ${selectList(info)} FROM ${t} ORDER BY ${k}`)
       const out = new Map<string, RecordEntry>()
@@ -192,10 +200,15 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
         out.set(entry.key, entry)
         rows.set(entry.key, { version: `${row.$xmin}/${row.$ctid}`, entry: deepFreeze(entry) })
       }
-      this.rowCache.set(cacheKey, { signature, filledAt: now, xmax, rows })
+      this.rowCache.set(cacheKey, { signature, filledAt: now, xmax, rows, versions })
       return out
     }
     if (!kept || !usable) return full()
+    if (kept.versions === versions) {
+      const out = new Map<string, RecordEntry>()
+      for (const [key, row] of kept.rows) out.set(key, row.entry)
+      return out
+    }
     const marks = await client.query<{ v: string; c: string; k: string | null }>(`SELECT xmin::text || '/' || ctid::text AS v, ctid::text AS c, ${k} AS k FROM ${t} ORDER BY ${k}`)
     const order: { key: string; version: string }[] = []
     const changed: string[] = []
@@ -222,7 +235,7 @@ export class PostgresRecordStore implements RecordStore, TableDefinitions {
       out.set(o.key, row.entry)
       rows.set(o.key, row)
     }
-    this.rowCache.set(cacheKey, { signature, filledAt: kept.filledAt, xmax: kept.xmax, rows })
+    this.rowCache.set(cacheKey, { signature, filledAt: kept.filledAt, xmax: kept.xmax, rows, versions })
     return out
   }
 
