@@ -252,7 +252,8 @@ function setRecordBase(baseline: Baseline, table: string, key: string, hash: str
     rows = new Map()
     baseline.records.set(table, rows)
   }
-  if (hash === null || data === null) rows.delete(key)
+  // A record whose data could not be read again keeps its hash as its base (no merge base).
+  if (hash === null) rows.delete(key)
   else rows.set(key, { hash, data })
 }
 

@@ -58,14 +58,23 @@ describe('baseline records', () => {
     expect(conflictOf(baseline)?.mergedData).toEqual({ id: 1, name: 'writer v2', model: 'large' })
   })
 
-  it('keeps the hashes when the data text is damaged: the conflict stays, with no merge offered', () => {
+  it.each([
+    ['cut short', '{"agents":{"1":'],
+    ['not a text', 42],
+  ])('keeps the hashes when the data is damaged (%s): the conflict stays, with no merge offered, and a save keeps them', async (_what, recordData) => {
     const file = baselineFile()
-    fs.writeFileSync(file, JSON.stringify({ version: 2, env: 'staging', paths: [], hashes: [], recordHashes: { agents: { keys: ['1'], hashes: [recordHash(base)] } }, recordData: '{"agents":{"1":' }))
-    const { baseline } = loadBaseline(file)
+    fs.writeFileSync(file, JSON.stringify({ version: 2, env: 'staging', paths: [], hashes: [], recordHashes: { agents: { keys: ['1', '2'], hashes: [recordHash(base), recordHash({ id: 2 })] } }, recordData }))
+    const { baseline, warning } = loadBaseline(file)
+    expect(warning).toBeUndefined()
     const c = conflictOf(baseline)
     expect(c?.baseHash).toBe(recordHash(base))
     expect(c?.baseData).toBeNull()
     expect(c?.mergeable).toBe(false)
+    await saveBaseline(file, 'staging', baseline)
+    const again = loadBaseline(file).baseline.records.get('agents')
+    expect([...(again?.keys() ?? [])]).toEqual(['1', '2'])
+    expect(again?.get('2')?.hash).toBe(recordHash({ id: 2 }))
+    expect(again?.get('2')?.data).toBeNull()
   })
 
   it('refuses malformed record hashes as a damaged baseline (compared as on a first sync)', () => {

@@ -125,13 +125,13 @@ function parseRecords(raw: Record<string, unknown>): Map<string, Map<string, Bas
   const out = new Map<string, Map<string, BaseRecord>>()
   const { records, recordHashes, recordData } = raw
   if (recordHashes !== undefined) {
-    if (!isPlainObject(recordHashes) || typeof recordData !== 'string') return null
+    if (!isPlainObject(recordHashes)) return null
     let parsed: Record<string, unknown> | null = null
     // Malformed data loses the merge bases, never the hashes: a conflict is then decided by hand.
     const dataOf = (table: string, key: string): RecordData | null => {
       if (parsed === null) {
         try {
-          const d = JSON.parse(recordData) as unknown
+          const d = typeof recordData === 'string' ? (JSON.parse(recordData) as unknown) : null
           parsed = isPlainObject(d) ? d : {}
         } catch {
           parsed = {}
@@ -193,11 +193,10 @@ export async function saveBaseline(file: string, env: string, baseline: Baseline
     const tableData: Record<string, RecordData> = {}
     for (const key of [...rows.keys()].sort()) {
       const row = rows.get(key) as BaseRecord
-      // A base whose data was lost is left out: the record is then compared as new on both sides.
-      if (row.data === null) continue
       keys.push(key)
       tableHashes.push(row.hash)
-      tableData[key] = row.data
+      // A base whose data was lost keeps its hash (what both sides had); it offers no merge.
+      if (row.data !== null) tableData[key] = row.data
     }
     if (keys.length === 0) continue
     recordHashes[table] = { keys, hashes: tableHashes }

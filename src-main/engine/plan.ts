@@ -18,6 +18,7 @@ import type {
 import { itemLabel } from '../../src-shared/sync-types.js'
 import { mergeFields, recordHash } from './records/canonical.js'
 import { appendAll } from './arrays.js'
+import { SyncDeskError } from './errors.js'
 import { sha256 } from './atomic.js'
 import type { PlanCheckResult } from './checks/check-types.js'
 import type { TableCreation, TableMismatch, TableRefusal } from './records/table-definitions.js'
@@ -151,6 +152,20 @@ function recordAction(e: RecordStatusEntry, op: ActionOp, data: RecordData | nul
   }
 }
 
+/**
+ * The data of an in-sync record, for its base; null when the record changed since the look
+ * (its data is read when first asked for): the hash both sides had stays the base, with no
+ * merge base, and the change shows at the next look.
+ */
+function baseDataOf(records: RecordLookup, table: string, key: string): RecordData | null {
+  try {
+    return records.local(table, key)
+  } catch (err) {
+    if (err instanceof SyncDeskError && err.code === 'plan-stale') return null
+    throw err
+  }
+}
+
 function toLocal(e: StatusEntry, why: ActionWhy, records: RecordLookup): Action {
   if (e.kind === 'file') return fileToLocal(e, why)
   const data = records.remote(e.table, e.key)
@@ -174,7 +189,7 @@ export function makePlan(status: SyncStatus, opts: PlanOptions, records: RecordL
   for (const e of status.in_sync) {
     if (e.localHash === e.baseHash) continue
     if (e.kind === 'file') plan.baselineUpdates.push({ kind: 'file', path: e.path, hash: e.localHash })
-    else plan.baselineUpdates.push({ kind: 'record', table: e.table, key: e.key, hash: e.localHash, data: records.local(e.table, e.key) })
+    else plan.baselineUpdates.push({ kind: 'record', table: e.table, key: e.key, hash: e.localHash, data: baseDataOf(records, e.table, e.key) })
   }
   for (const e of status.remote_to_local) {
     if (pulls) plan.actions.push(toLocal(e, 'remote_to_local', records))

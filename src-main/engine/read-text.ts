@@ -16,5 +16,5 @@ export function readTextFile(file: string): string {
 
 /** The text of UTF-8 bytes (a file, an answer's body), by the same fast path for ASCII. */
 export function textOf(bytes: Buffer): string {
-  return isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8')
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
 }

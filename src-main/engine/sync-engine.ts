@@ -28,6 +28,7 @@ import { mergeText } from './text-merge.js'
 import { openRecordStore } from './records/open-record-store.js'
 import { checkSettings } from './checks/check-settings.js'
 import { noChecks, planChecks, runChecks, type CheckCandidate, type FileChecks } from './checks/run-checks.js'
+import { expectListing } from './records/listing-registry.js'
 import type { RecordEntry, RecordStore, TableSpec } from './records/record-store.js'
 import { createMissingTables, planMissingTables, type CreatedTables, type TableMismatch, type TableRefusal } from './records/table-definitions.js'
 
@@ -209,12 +210,22 @@ async function gatherRecords(project: Project, remote: Remote, baseline: Baselin
     const missing = new Set([...found.create, ...found.refused].map((t) => t.table))
     for (const table of project.config.tables) {
       if (missing.has(table.name)) continue
-      // The environment's listing is asked for first, and sent before this thread reads the
-      // local rows (one turn of the event loop): the environment answers meanwhile.
+      // The environment's listing is asked for first, and given a turn of the event loop to go
+      // out (on a connection already open, it does) before this thread reads the local rows:
+      // the environment answers meanwhile. An answer that comes first waits for the local
+      // listing, whose records it takes the data of (expectListing).
+      // A store that announces no listing (PostgreSQL) releases the wait once it is done.
+      const withdraw = expectListing(table.name)
+      let l: Map<string, RecordEntry>
       const remoteListing = (remoteRecords as RemoteRecords).list(table, { signal: opts.signal })
       remoteListing.catch(() => undefined)
-      await new Promise((resolve) => setImmediate(resolve))
-      const [l, r] = await Promise.all([localRecords.list(table), remoteListing])
+      try {
+        await new Promise((resolve) => setImmediate(resolve))
+        l = await localRecords.list(table)
+      } finally {
+        withdraw()
+      }
+      const r = await remoteListing
       const base: ReadonlyMap<string, BaseRecord> = baseline.records.get(table.name) ?? new Map()
       localRows.set(table.name, l)
       remoteRows.set(table.name, r)
@@ -527,7 +538,11 @@ function keepBases(project: Project, report: RunReport): void {
   })
 }
 
-/** The plan of a prepared run with the operator's choices, and what it needs confirmed. Pure. */
+/**
+ * The plan of a prepared run with the operator's choices, and what it needs confirmed. It changes
+ * nothing; it reads the data of the records it moves when first needed (a record changed since
+ * the look fails as plan-stale).
+ */
 export function planRun(prepared: PreparedRun, choices: RunChoices = {}): PlannedRun {
   const plan = makePlan(prepared.report.status, { direction: prepared.direction, ...choices }, withMergeEdits(prepared.records, choices.mergeEdits))
   const { project, remote, report } = prepared

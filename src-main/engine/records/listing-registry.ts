@@ -15,11 +15,38 @@ import type { RecordEntry } from './record-store.js'
 
 type Listing = ReadonlyMap<string, RecordEntry>
 
-const pending = new Map<string, Promise<Listing>>()
+const pending = new Map<string, Promise<Listing | null>>()
 const done = new Map<string, WeakRef<Listing>>()
+/** Listings said to follow (`expectListing`): how to hand each its listing, or null for none. */
+const expected = new Map<string, (listing: Promise<Listing> | null) => void>()
+
+/**
+ * Says that a listing of `table` is about to start in this process, so that a remote listing
+ * answered before it waits for it rather than taking an older one or none. Returns the
+ * function that withdraws it (no listing came, or it is done): call it in any case.
+ */
+export function expectListing(table: string): () => void {
+  let hand!: (listing: Promise<Listing> | null) => void
+  const placeholder = new Promise<Listing | null>((resolve) => {
+    hand = (listing) => resolve(listing ? listing.catch(() => null) : null)
+  })
+  pending.set(table, placeholder)
+  expected.set(table, hand)
+  return () => {
+    if (expected.get(table) !== hand) return
+    expected.delete(table)
+    hand(null)
+    if (pending.get(table) === placeholder) pending.delete(table)
+  }
+}
 
 /** Records a listing of a table as it starts; returns the same promise. */
 export function announceListing<T extends Listing>(table: string, listing: Promise<T>): Promise<T> {
+  const hand = expected.get(table)
+  if (hand) {
+    expected.delete(table)
+    hand(listing)
+  }
   pending.set(table, listing)
   const settle = (value: Listing | null) => {
     if (pending.get(table) !== listing) return
@@ -47,7 +74,7 @@ export async function listedRecords(table: string): Promise<Listing | null> {
  * read, or by reading the row by its key). The data made must have the hash given, or reading
  * it throws: a hash handed out is never paired with other data.
  */
-export function lazyEntry(key: string, hash: string, make: () => RecordEntry): RecordEntry {
+export function lazyEntry(table: string, key: string, hash: string, make: () => RecordEntry): RecordEntry {
   let data: Record<string, unknown> | null = null
   return {
     key,
@@ -55,7 +82,7 @@ export function lazyEntry(key: string, hash: string, make: () => RecordEntry): R
     get data(): Record<string, unknown> {
       if (data) return data
       const made = make()
-      if (made.hash !== hash) throw new SyncDeskError('plan-stale', `Record ${key} changed while SyncDesk was reading it.`, 'Look again, then run again.', { key })
+      if (made.hash !== hash) throw new SyncDeskError('plan-stale', `Record ${key} of table ${table} changed while SyncDesk was reading it.`, 'Look again, then run again.', { table, key })
       data = made.data
       return data
     },

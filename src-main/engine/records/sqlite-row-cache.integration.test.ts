@@ -8,7 +8,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { SyncDeskError } from '../errors.js'
 import { recordHash } from './canonical.js'
 import { openSqliteStore } from './sqlite-store.js'
 import type { RecordEntry, TableSpec } from './record-store.js'
@@ -70,7 +71,20 @@ function cacheFiles(dir: string): string[] {
   return fs.readdirSync(path.join(dir, '.syncdesk', 'cache')).filter((f) => f.startsWith('records-'))
 }
 
+/**
+ * Moves this process's clock a minute on (only Date: the files keep their real times), so that
+ * the database's files look settled (written more than the racy window ago) to the row cache.
+ */
+function later(): void {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(Date.now() + 60_000)
+}
+
 describe('SQLite listings with the row cache', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it.skipIf(sqlite3Missing)('sees an edit the sqlite3 shell made right after a listing (same length, same second), and only that one', async () => {
     const { dir, db } = project()
     const first = await listing(db)
@@ -143,7 +157,7 @@ describe('SQLite listings with the row cache', () => {
   it('lists from the cache alone while the files are as the last listing left them, and sees an edit whose mtime was set back', async () => {
     const { db } = project()
     const old = new Date(Date.now() - 60_000)
-    fs.utimesSync(db, old, old)
+    later()
     const first = await listingWith(db)
     expect(first.how).toBe('read')
     const again = await listingWith(db)
@@ -162,9 +176,9 @@ describe('SQLite listings with the row cache', () => {
 
   it('does not trust the files while another process holds frames in the write-ahead log', async () => {
     const { db } = project()
-    const old = new Date(Date.now() - 60_000)
-    fs.utimesSync(db, old, old)
-    await listingWith(db)
+    later()
+    expect((await listingWith(db)).how).toBe('read')
+    expect((await listingWith(db)).how).toBe('marker')
     const writer = new Database(db)
     try {
       writer.pragma('wal_autocheckpoint = 0')
@@ -179,8 +193,7 @@ describe('SQLite listings with the row cache', () => {
 
   it('re-reads a table whose cache lies while the files are unchanged', async () => {
     const { dir, db } = project()
-    const old = new Date(Date.now() - 60_000)
-    fs.utimesSync(db, old, old)
+    later()
     const truth = (await listingWith(db)).rows
     const file = path.join(dir, '.syncdesk', 'cache', cacheFiles(dir)[0] as string)
     const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { tables: Record<string, { hashes: string[]; marker?: string }> }
@@ -195,8 +208,7 @@ describe('SQLite listings with the row cache', () => {
 
   it('fails a read of a record deleted after a listing from the cache, instead of giving other data', async () => {
     const { db } = project()
-    const old = new Date(Date.now() - 60_000)
-    fs.utimesSync(db, old, old)
+    later()
     await listingWith(db)
     const store = openSqliteStore(db)
     try {
@@ -211,6 +223,79 @@ describe('SQLite listings with the row cache', () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('reads the log beside the real file of a database reached through a symbolic link', async () => {
+    const { dir, db } = project()
+    const link = path.join(dir, 'link.sqlite')
+    fs.symlinkSync(db, link)
+    later()
+    expect((await listingWith(link)).how).toBe('read')
+    expect((await listingWith(link)).how).toBe('marker')
+    const writer = new Database(db)
+    try {
+      writer.pragma('wal_autocheckpoint = 0')
+      writer.prepare("UPDATE agents SET name = 'through the log' WHERE id = 3").run()
+      const seen = await listingWith(link)
+      expect(seen.how).not.toBe('marker')
+      expect(seen.rows.get('3')?.[1].name).toBe('through the log')
+    } finally {
+      writer.close()
+    }
+  })
+
+  it('never lists from the cache alone a table with a key that does not find its row (NULL, text in an integer column)', async () => {
+    const { db } = project()
+    const raw = new Database(db)
+    raw.exec("CREATE TABLE odd (id INTEGER UNIQUE, name TEXT); INSERT INTO odd VALUES (NULL, 'none'), ('x', 'text key')")
+    // Many plain rows, so that the few rows a check reads are almost never the odd ones.
+    const insert = raw.prepare('INSERT INTO odd VALUES (?, ?)')
+    for (let i = 1; i <= 500; i++) insert.run(i, `row ${i}`)
+    raw.close()
+    const ODD: TableSpec = { name: 'odd', key: 'id' }
+    later()
+    for (let i = 0; i < 3; i++) {
+      const store = openSqliteStore(db)
+      try {
+        const rows = await store.list(ODD)
+        expect(store.lastListing).not.toBe('marker')
+        expect(rows.size).toBe(502)
+      } finally {
+        await store.close()
+      }
+    }
+  })
+
+  it('reads the data of a listing from the cache after the store closed, and words a table dropped meanwhile', async () => {
+    const { db } = project()
+    later()
+    await listingWith(db)
+    const listOnce = async () => {
+      const store = openSqliteStore(db)
+      try {
+        const rows = await store.list(AGENTS)
+        expect(store.lastListing).toBe('marker')
+        return rows
+      } finally {
+        await store.close()
+      }
+    }
+    const read = await listOnce()
+    expect(read.get('4')?.data.name).toBe('agent 004')
+    expect(recordHash(read.get('4')?.data as Record<string, unknown>)).toBe(read.get('4')?.hash)
+    const unread = await listOnce()
+    const raw = new Database(db)
+    raw.exec('DROP TABLE agents')
+    raw.close()
+    let caught: unknown
+    try {
+      void unread.get('5')?.data
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toBeInstanceOf(SyncDeskError)
+    expect((caught as SyncDeskError).code).toBe('plan-stale')
+    expect((caught as SyncDeskError).message).toMatch(/Table agents changed while SyncDesk was reading record 5/)
   })
 })
 

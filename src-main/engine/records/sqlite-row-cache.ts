@@ -10,12 +10,14 @@
  *   only within one connection, so the marker is the identity, size, mtime and ctime (in
  *   nanoseconds) of the database file and of its write-ahead log when that holds frames. Every
  *   commit writes one of the two, which moves both times (ctime cannot be set back by anyone),
- *   and a checkpoint writes the database file. The racy-git rule covers the coarse clock: a
- *   marker is kept only when neither file was written within `RACY_WINDOW_MS` of the listing
- *   that read the rows, and only when it was the same before and after that read. A rollback
- *   journal on disk (a transaction under way, or one to roll back) is always doubt. When the
- *   marker holds, no row is read: each hash is the cached one, a few random rows are read and
- *   hashed in full as a check, and a record's data is read by its key when first asked for.
+ *   and a checkpoint writes the database file (the files beside its real path: SQLite resolves
+ *   links). The racy-git rule covers the coarse clock: a marker is kept only when neither
+ *   file's mtime or ctime is within `RACY_WINDOW_MS` of the listing that read the rows, only
+ *   when it was the same before and after that read, and only when every row's key finds it
+ *   again. A rollback journal on disk (a transaction under way, or one to roll back) is always
+ *   doubt. When the marker holds, no row is read but a few random ones, hashed in full as a
+ *   check: each hash is the cached one, and a record's data is read by its key when first asked
+ *   for (failing as "changed meanwhile" if it no longer gives that hash).
  * - **Otherwise, the rows' stored values have not changed.** Every row is read, and a row's
  *   cached hash is used only when a digest of its stored values (sha256 of each value with its
  *   storage class, in column order) is the one the hash was made from, under the same table
@@ -158,16 +160,23 @@ export class SqliteRowCache {
 
 /**
  * The state of a SQLite database's files now, as one text (see the module comment), and whether
- * it is settled: neither file written within the racy window before `now`. Null when there is
- * doubt: a file that cannot be looked at, or a rollback journal on disk.
+ * it is settled: neither file written (nor its times set) within the racy window before `now`.
+ * The files are those SQLite writes: beside the database's real path, links resolved. Null when
+ * there is doubt: a file that cannot be looked at, or a rollback journal on disk.
  */
 export function databaseMarker(file: string, now = Date.now()): { key: string; settled: boolean } | null {
+  let real: string
+  try {
+    real = fs.realpathSync(file)
+  } catch {
+    return null
+  }
   const parts: string[] = []
   let settled = true
   for (const suffix of ['', '-wal', '-journal']) {
     let st: fs.BigIntStats | undefined
     try {
-      st = fs.statSync(file + suffix, { bigint: true, throwIfNoEntry: false })
+      st = fs.statSync(real + suffix, { bigint: true, throwIfNoEntry: false })
     } catch {
       return null
     }
@@ -183,7 +192,8 @@ export function databaseMarker(file: string, now = Date.now()): { key: string; s
       continue
     }
     parts.push(`${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`)
-    if (Number(st.mtimeNs / 1_000_000n) >= now - RACY_WINDOW_MS) settled = false
+    const latest = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs
+    if (Number(latest / 1_000_000n) >= now - RACY_WINDOW_MS) settled = false
   }
   return { key: parts.join('|'), settled }
 }

@@ -131,20 +131,30 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
    */
   private fromMarker(info: TableInfo, cached: CachedTable): Map<string, RecordEntry> | null {
     const keys = [...cached.rows.keys()]
-    for (let n = 0; n < Math.min(SPOT_CHECKS, keys.length); n++) {
-      const key = keys[Math.floor(Math.random() * keys.length)] as string
-      const values = this.rowValues(info, keyValue(info.key, key))
-      if (!values || this.entryOf(info, values).hash !== cached.rows.get(key)?.hash) return null
+    try {
+      for (let n = 0; n < Math.min(SPOT_CHECKS, keys.length); n++) {
+        const key = keys[Math.floor(Math.random() * keys.length)] as string
+        const values = this.rowValues(info, keyValue(info.key, key))
+        if (!values || this.entryOf(info, values).hash !== cached.rows.get(key)?.hash) return null
+      }
+    } catch {
+      // A key that no longer finds its row, a table changed meanwhile: read it all.
+      return null
     }
     let afterClose: Map<string, unknown[]> | null = null
     const valuesOf = (key: string): unknown[] | undefined => {
-      if (this.db.open) return this.rowValues(info, keyValue(info.key, key))
-      afterClose ??= this.readClosed(info)
-      return afterClose.get(key)
+      try {
+        if (this.db.open) return this.rowValues(info, keyValue(info.key, key))
+        afterClose ??= this.readClosed(info)
+        return afterClose.get(key)
+      } catch (err) {
+        if (err instanceof SyncDeskError) throw err
+        throw new SyncDeskError('plan-stale', `Table ${info.spec.name} changed while SyncDesk was reading record ${key}: ${describeError(err)}`, 'Look again, then run again.', { table: info.spec.name, key })
+      }
     }
     const out = new Map<string, RecordEntry>()
     for (const [key, row] of cached.rows) {
-      out.set(key, lazyEntry(key, row.hash, () => {
+      out.set(key, lazyEntry(info.spec.name, key, row.hash, () => {
         const values = valuesOf(key)
         if (!values) throw new SyncDeskError('plan-stale', `Record ${key} of table ${info.spec.name} was deleted while SyncDesk was reading it.`, 'Look again, then run again.', { table: info.spec.name, key })
         return this.entryOf(info, values)
@@ -153,11 +163,11 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
     return out
   }
 
-  /** Every row of a table by key, read through a connection of its own (this store is closed). */
+  /** Every row of a table by key, read through a read-only connection of its own (this store is closed). */
   private readClosed(info: TableInfo): Map<string, unknown[]> {
     let db: Database.Database
     try {
-      db = new Database(this.file, { fileMustExist: true })
+      db = new Database(this.file, { fileMustExist: true, readonly: true })
     } catch (err) {
       throw new SyncDeskError('io', `cannot open SQLite database ${this.file}: ${describeError(err)}`)
     }
@@ -211,7 +221,7 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
       const hit = blob ? undefined : cached.rows.get(key)
       let entry: RecordEntry
       if (hit && (whole || hit.digest === rowDigestNow)) {
-        entry = lazyEntry(key, hit.hash, () => this.entryOf(info, values))
+        entry = lazyEntry(table.name, key, hit.hash, () => this.entryOf(info, values))
         hits.push({ entry, values })
       } else entry = this.entryOf(info, values)
       if (rowDigestNow !== null) (rows as Map<string, CachedRow>).set(key, { digest: rowDigestNow, hash: entry.hash })
@@ -221,7 +231,9 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
       this.rowCache.drop(table.name)
       return this.readAll(info, schema, marker)
     }
-    const complete = rows.size === read.length
+    // The cache alone can stand for the table only when it holds every row, and each row's key
+    // finds it again (a NULL, a text in an integer column, a number in a text one do not).
+    const complete = rows.size === read.length && read.every((r) => findsItself(info, r.key, r.values[keyAt]))
     const kept = complete && marker?.settled && after?.settled && after.key === marker.key ? marker.key : null
     this.rowCache.replace(table.name, schema, { digest, rows, marker: kept })
     this.lastListing = whole ? 'digest' : 'read'
@@ -497,6 +509,15 @@ export function sqliteKind(declared: string): ColumnKind | 'binary' {
   if (t.includes('INT')) return 'integer'
   if (/CHAR|CLOB|TEXT|UUID|TIME/.test(t)) return 'text'
   return 'number'
+}
+
+/** Whether a key's text, bound as a lookup does, is the stored key value itself. */
+function findsItself(info: TableInfo, key: string, raw: unknown): boolean {
+  try {
+    return keyValue(info.key, key) === raw
+  } catch {
+    return false
+  }
 }
 
 /** A row's key in its text form, from its raw stored value. */
