@@ -1,6 +1,7 @@
 /**
- * Reads a state file (a baseline, a cache) or an answer's body as text, fast when it is plain ASCII, as SyncDesk's
- * own JSON files almost always are (paths and data with other characters are the exception).
+ * Reads a state file (a baseline, a cache) or an answer's body as text, fast when it is plain
+ * ASCII, as SyncDesk's own JSON files almost always are (paths and data with other characters
+ * are the exception).
  *
  * Node 20 decodes UTF-8 at a few hundred MB/s, but copies Latin-1 at memory speed, and the two
  * give the same string for ASCII bytes: measured on a 16 MB fast-check cache, 35–60 ms against

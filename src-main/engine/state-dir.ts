@@ -116,4 +116,3 @@ export function findProjectDir(dir: string, findUp: boolean): string {
   }
   return start
 }
-

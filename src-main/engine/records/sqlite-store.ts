@@ -173,13 +173,9 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
     }
     try {
       db.pragma('busy_timeout = 5000')
-      const cols = [...info.columns.values()]
-      const keyAt = cols.indexOf(info.key)
-      const stmt = db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)}`)
-      stmt.safeIntegers(true)
-      stmt.raw(true)
+      const keyAt = [...info.columns.values()].indexOf(info.key)
       const out = new Map<string, unknown[]>()
-      for (const values of stmt.iterate() as Iterable<unknown[]>) out.set(keyOf(values[keyAt]), values)
+      for (const values of rawRows(db.prepare(selectRows(info))).iterate() as Iterable<unknown[]>) out.set(keyOf(values[keyAt]), values)
       return out
     } finally {
       db.close()
@@ -196,11 +192,8 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
    */
   private async readAll(info: TableInfo, schema: string, marker: { key: string; settled: boolean } | null): Promise<Map<string, RecordEntry>> {
     const table = info.spec
-    const cols = [...info.columns.values()]
-    const stmt = this.db.prepare(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(table.key)}`)
-    stmt.safeIntegers(true)
-    stmt.raw(true)
-    const keyAt = cols.indexOf(info.key)
+    const stmt = rawRows(this.db.prepare(`${selectRows(info)} ORDER BY ${quoteIdent(table.key)}`))
+    const keyAt = [...info.columns.values()].indexOf(info.key)
     const read: { key: string; values: unknown[]; blob: boolean }[] = []
     const all = crypto.createHash('sha256')
     for (const values of stmt.iterate() as Iterable<unknown[]>) {
@@ -373,11 +366,7 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
 
   /** A row's raw values (with safe integers) by its key's bound value, or undefined when there is none. */
   private rowValues(info: TableInfo, keyBind: Bind): unknown[] | undefined {
-    const cols = [...info.columns.values()]
-    const stmt = this.prepared(`SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)} WHERE ${quoteIdent(info.spec.key)} = ?`)
-    stmt.safeIntegers(true)
-    stmt.raw(true)
-    return stmt.get(keyBind) as unknown[] | undefined
+    return rawRows(this.prepared(`${selectRows(info)} WHERE ${quoteIdent(info.spec.key)} = ?`)).get(keyBind) as unknown[] | undefined
   }
 
   /** A statement prepared once per store (SQLite re-prepares it itself when the schema changes). */
@@ -509,6 +498,18 @@ export function sqliteKind(declared: string): ColumnKind | 'binary' {
   if (t.includes('INT')) return 'integer'
   if (/CHAR|CLOB|TEXT|UUID|TIME/.test(t)) return 'text'
   return 'number'
+}
+
+/** `SELECT` of every column of a table, in the order of `info.columns` (the order of a raw row's values). */
+function selectRows(info: TableInfo): string {
+  return `SELECT ${[...info.columns.values()].map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(info.spec.name)}`
+}
+
+/** A statement set to hand out rows as arrays of raw values, integers as bigint (as rowText and valuesOf read them). */
+function rawRows(stmt: Database.Statement): Database.Statement {
+  stmt.safeIntegers(true)
+  stmt.raw(true)
+  return stmt
 }
 
 /** Whether a key's text, bound as a lookup does, is the stored key value itself. */
