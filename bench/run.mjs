@@ -8,6 +8,8 @@
 //   node bench/run.mjs --tools=syncdesk,unison --scenarios=first-10k,status-10k --keep
 //   node bench/run.mjs --no-100k --reps=5
 //   node bench/run.mjs --tools=syncdesk --scenarios=records-status,records-push,records-status-synced
+//   SYNCDESK_BENCH_CPU_PROF=/tmp/prof node bench/run.mjs --tools=syncdesk --scenarios=records-push
+//     (a V8 CPU profile of every syncdesk and syncdesk-server process; bench/lib/profile-summary.mjs)
 //
 // Scenarios and tools are plain lists (SCENARIOS below, TOOLS in lib/tools.mjs): a new row or
 // column is one more object. Results: stdout and bench/.work/results.json.

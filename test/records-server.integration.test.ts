@@ -130,6 +130,32 @@ describe.skipIf(postgresUnavailable() !== null)('records through an environment 
     expect(versions.versions.find((v) => v.key === '3')?.data).toMatchObject({ enabled: true })
   })
 
+  it('pushes 6,000 records in three write requests (2,500 each), and pulls them back into another project', async () => {
+    const pgUrl = await createTestDatabase()
+    await makePostgres(pgUrl)
+    const srv = await startServerProcess(path.join(tempDir('syncdesk-records-batches-'), 'env'), ['--database-url', pgUrl], {}, { requestLog: true })
+    servers.push(srv)
+    const rows: Row[] = Array.from({ length: 6000 }, (_, i) => ({ id: i + 1, name: `agent ${i + 1}`, config: `{"n":${i}}`, enabled: i % 2, score: i / 8 }))
+    const a = project(srv, 'a', rows)
+    must(a.run('push', '--scope', 'records'), 'push')
+    // 2,500 records per request: three requests, not one per part of the plan. (The CLI ran
+    // synchronously: the server's log is read once this process's events have caught up.)
+    const writes = () => srv.stderr().split('\n').filter((l) => / POST \/v1\/tables\/agents\/records\/write 200 /.test(l)).length
+    await expect.poll(writes).toBeGreaterThanOrEqual(3)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(writes()).toBe(3)
+    const count = await pgQuery(pgUrl, 'SELECT count(*)::int AS n, sum(id)::int AS s FROM agents')
+    expect(count[0]).toEqual({ n: 6000, s: (6000 * 6001) / 2 })
+    const after = statusJson(a, '--scope', 'records')
+    expect([after.local_to_remote.length, after.remote_to_local.length, after.conflicts.length, after.in_sync.length]).toEqual([0, 0, 0, 6000])
+
+    const b = project(srv, 'b')
+    must(b.run('pull', '--scope', 'records'), 'pull')
+    const pulled = await recordData({ sqlite: b.db })
+    expect(Object.keys(pulled)).toHaveLength(6000)
+    expect(pulled['4321']).toEqual((await recordData({ sqlite: a.db }))['4321'])
+  })
+
   it('two operators push the same record at once: exactly one wins, the other then sees a conflict, no row lost', async () => {
     const { srv, pgUrl } = await server()
     const a = project(srv, 'a', [1, 2].map((id) => ({ id, name: `n${id}` })))

@@ -173,12 +173,16 @@ export interface ServerProcess {
   url: string
   token: string
   child: ChildProcess
+  /** What the server wrote to stderr: its warnings, and its request log when started with `requestLog`. */
   stderr: () => string
   stop(): Promise<void>
 }
 
-/** Starts the built environment server over `dir` (with a read,write token), on a free loopback port. */
-export async function startServerProcess(dir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+/**
+ * Starts the built environment server over `dir` (with a read,write token), on a free loopback
+ * port; quiet unless `requestLog`.
+ */
+export async function startServerProcess(dir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}, opts: { requestLog?: boolean } = {}): Promise<ServerProcess> {
   const bin = path.join(REPO, 'bin', 'syncdesk-server.cjs')
   fs.mkdirSync(dir, { recursive: true })
   const tok = await new Promise<string>((resolve, reject) => {
@@ -189,7 +193,7 @@ export async function startServerProcess(dir: string, extra: string[] = [], env:
     c.stderr.on('data', (d: Buffer) => (err += d.toString()))
     c.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`token create exited ${code}: ${err}`))))
   })
-  const child = spawn(process.execPath, [bin, 'serve', '--project-dir', dir, '--port', '0', '--quiet', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  const child = spawn(process.execPath, [bin, 'serve', '--project-dir', dir, '--port', '0', ...(opts.requestLog ? [] : ['--quiet']), ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let stdout = ''
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))

@@ -9,6 +9,15 @@ const HAVE_TIMEOUT = fs.existsSync('/usr/bin/timeout')
 let seq = 0
 
 /**
+ * Node options for the syncdesk and syncdesk-server processes the bench starts: with
+ * SYNCDESK_BENCH_CPU_PROF=DIR each writes a V8 CPU profile into DIR (read them with
+ * `node bench/lib/profile-summary.mjs FILE`); timings taken so are not comparable.
+ */
+export const PROFILE_ARGS = process.env.SYNCDESK_BENCH_CPU_PROF
+  ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.SYNCDESK_BENCH_CPU_PROF)]
+  : []
+
+/**
  * Runs `cmd args` and returns { seconds, code, signal, stdout, stderr, rssMB, timedOut, line }.
  * Peak RSS comes from GNU time (`%M`, the largest resident set of the process tree it waited
  * for); without it rssMB is null. A hung tool is killed by coreutils `timeout`.

@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { PROFILE_ARGS } from './exec.mjs'
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const SERVER_BIN = path.join(REPO, 'bin', 'syncdesk-server.cjs')
@@ -37,7 +38,7 @@ export async function startServer(dir, { extra = [], logDir, timeoutMs = 20_000 
   const out = fs.openSync(outFile, 'w')
   const err = fs.openSync(errFile, 'w')
   const args = [SERVER_BIN, '--project-dir', dir, '--port', '0', '--quiet', ...extra]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', out, err], cwd: REPO })
+  const child = spawn(process.execPath, [...PROFILE_ARGS, ...args], { stdio: ['ignore', out, err], cwd: REPO })
   fs.closeSync(out)
   fs.closeSync(err)
   let exited = null

@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { run, firstLine } from './exec.mjs'
+import { run, firstLine, PROFILE_ARGS } from './exec.mjs'
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const SYNCDESK_BIN = path.join(REPO, 'bin', 'syncdesk.cjs')
@@ -48,7 +48,7 @@ export const TOOLS = [
     },
     // pair.childEnv (the SYNCDESK_TOKEN_<ENV> of a server environment) and pair.envName are set
     // by run.mjs for the server and records pairs; a folder pair uses the defaults.
-    base(pair) { return { cmd: process.execPath, args: [SYNCDESK_BIN, '--project-dir', pair.local], env: pair.childEnv ?? process.env, cwd: REPO } },
+    base(pair) { return { cmd: process.execPath, args: [...PROFILE_ARGS, SYNCDESK_BIN, '--project-dir', pair.local], env: pair.childEnv ?? process.env, cwd: REPO } },
     // Untimed: make the project, its database (pair.sqlite) and its environment: a folder, or
     // the environment server at pair.serverUrl.
     setup(pair, scratch) {
