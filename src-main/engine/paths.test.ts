@@ -48,5 +48,8 @@ describe('pathProblem', () => {
 
   it('reports case collisions', () => {
     expect(caseCollisions(['A.md', 'a.md', 'b.md'])).toEqual([['A.md', 'a.md']])
+    // Over both sides: a path on both counts once; a clash across the sides is found.
+    expect(caseCollisions(['x/A.md', 'b.md', 'C.md'], ['x/A.md', 'x/a.md', 'b.md', 'c.md', 'C.md'])).toEqual([['x/A.md', 'x/a.md'], ['C.md', 'c.md']])
+    expect(caseCollisions(['a', 'b'], ['a', 'b'])).toEqual([])
   })
 })

@@ -76,14 +76,24 @@ export function resolveItem(root: string, itemPath: string): string {
   return full
 }
 
-/** Groups of paths that differ only by letter case (a problem on macOS and Windows). */
-export function caseCollisions(paths: Iterable<string>): string[][] {
-  const byLower = new Map<string, string[]>()
-  for (const p of paths) {
-    const key = p.toLowerCase()
-    const group = byLower.get(key)
-    if (group) group.push(p)
-    else byLower.set(key, [p])
+/**
+ * Groups of paths that differ only by letter case (a problem on macOS and Windows), over
+ * several lists of paths; a path in more than one list counts once. Only a clash makes an
+ * array: a tree of 100,000 paths is not copied into a set, nor given 100,000 arrays.
+ */
+export function caseCollisions(...lists: Iterable<string>[]): string[][] {
+  const byLower = new Map<string, string | string[]>()
+  for (const list of lists) {
+    for (const p of list) {
+      const key = p.toLowerCase()
+      const seen = byLower.get(key)
+      if (seen === undefined) byLower.set(key, p)
+      else if (typeof seen === 'string') {
+        if (seen !== p) byLower.set(key, [seen, p])
+      } else if (!seen.includes(p)) seen.push(p)
+    }
   }
-  return [...byLower.values()].filter((g) => g.length > 1)
+  const out: string[][] = []
+  for (const g of byLower.values()) if (typeof g !== 'string') out.push(g)
+  return out
 }

@@ -165,7 +165,7 @@ async function gatherFiles(project: Project, remote: Remote, local: DirStore, ba
     ...refused,
   ]
   const excluded = new Set(skipped.map((s) => s.path))
-  for (const group of caseCollisions(new Set([...localScan.files.keys(), ...remoteFiles.keys()]))) {
+  for (const group of caseCollisions(localScan.files.keys(), remoteFiles.keys())) {
     warnings.push(`These paths differ only by letter case and will clash on macOS and Windows: ${group.join(', ')}`)
   }
   return {
