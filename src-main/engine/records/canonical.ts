@@ -21,7 +21,7 @@
  * Hashes made by these rules are kept between runs (SQLite's row cache, sqlite-row-cache.ts):
  * a change of the rules must bump its CACHE_VERSION.
  */
-import crypto from 'node:crypto'
+import { sha256 } from '../atomic.js'
 
 /** A value that has no canonical JSON form (binary, NaN, a function, …). */
 export class UnsupportedValueError extends Error {
@@ -52,7 +52,7 @@ export function canonicalJson(value: unknown): string {
  * The sha256 (hex) of a record's canonical JSON: the hash baselines, ETags and If-Match use.
  */
 export function recordHash(data: Record<string, unknown>): string {
-  return HASHED.get(data) ?? crypto.createHash('sha256').update(canonicalJson(data), 'utf8').digest('hex')
+  return HASHED.get(data) ?? sha256(canonicalJson(data))
 }
 
 /** The hashes of the (deeply frozen, so unchangeable) data canonicalEntry handed out. */
@@ -66,7 +66,7 @@ const HASHED = new WeakMap<object, string>()
  */
 export function canonicalEntry(data: Record<string, unknown>): { hash: string; data: Record<string, unknown> } {
   const text = canonicalJson(data)
-  const hash = crypto.createHash('sha256').update(text, 'utf8').digest('hex')
+  const hash = sha256(text)
   const out = deepFreeze(JSON.parse(text) as Record<string, unknown>)
   HASHED.set(out, hash)
   return { hash, data: out }
@@ -119,16 +119,37 @@ function fastCanonical(value: unknown): string {
     throw NO_JSON_FORM
   }
   const obj = value as Record<string, unknown>
-  const keys = Object.keys(obj).sort()
+  const keys = Object.keys(obj)
+  // Most objects come with their keys in order already (canonical data read back); sorting is
+  // then skipped. `>` and sort's default order both compare UTF-16 code units.
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      keys.sort()
+      break
+    }
+  }
   let out = '{'
   let first = true
   for (const k of keys) {
     const v = obj[k]
     if (v === undefined) continue
-    out += (first ? '' : ',') + JSON.stringify(k) + ':' + fastCanonical(v)
+    out += (first ? '' : ',') + keyPrefix(k) + fastCanonical(v)
     first = false
   }
   return out + '}'
+}
+
+/** Keys' JSON texts with their colon (column and field names recur in every record), at most KEY_TEXTS kept. */
+const keyTexts = new Map<string, string>()
+const KEY_TEXTS = 10_000
+
+function keyPrefix(k: string): string {
+  let text = keyTexts.get(k)
+  if (text === undefined) {
+    text = `${JSON.stringify(k)}:`
+    if (keyTexts.size < KEY_TEXTS) keyTexts.set(k, text)
+  }
+  return text
 }
 
 /**

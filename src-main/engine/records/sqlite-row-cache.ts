@@ -200,7 +200,7 @@ export function databaseMarker(file: string, now = Date.now()): { key: string; s
 
 /** The sha256 (base64) of a row's text (rowText). */
 export function rowDigest(text: string): string {
-  return crypto.createHash('sha256').update(text, 'utf8').digest('base64')
+  return crypto.hash('sha256', text, 'base64')
 }
 
 /**
