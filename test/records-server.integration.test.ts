@@ -25,12 +25,12 @@ afterEach(async () => {
 const ENV = 'cloud'
 const TOKEN_VAR = 'SYNCDESK_TOKEN_CLOUD'
 
-/** A server over a fresh PostgreSQL database with the synced tables. */
-async function server(): Promise<{ srv: ServerProcess; pgUrl: string; dir: string }> {
+/** A server over a fresh PostgreSQL database with the synced tables (quiet unless `requestLog`). */
+async function server(opts: { requestLog?: boolean } = {}): Promise<{ srv: ServerProcess; pgUrl: string; dir: string }> {
   const pgUrl = await createTestDatabase()
   await makePostgres(pgUrl)
   const dir = path.join(tempDir('syncdesk-records-server-'), 'env')
-  const srv = await startServerProcess(dir, ['--database-url', pgUrl])
+  const srv = await startServerProcess(dir, ['--database-url', pgUrl], {}, opts)
   servers.push(srv)
   return { srv, pgUrl, dir }
 }
@@ -131,10 +131,7 @@ describe.skipIf(postgresUnavailable() !== null)('records through an environment 
   })
 
   it('pushes 6,000 records in three write requests (2,500 each), and pulls them back into another project', async () => {
-    const pgUrl = await createTestDatabase()
-    await makePostgres(pgUrl)
-    const srv = await startServerProcess(path.join(tempDir('syncdesk-records-batches-'), 'env'), ['--database-url', pgUrl], {}, { requestLog: true })
-    servers.push(srv)
+    const { srv, pgUrl } = await server({ requestLog: true })
     const rows: Row[] = Array.from({ length: 6000 }, (_, i) => ({ id: i + 1, name: `agent ${i + 1}`, config: `{"n":${i}}`, enabled: i % 2, score: i / 8 }))
     const a = project(srv, 'a', rows)
     must(a.run('push', '--scope', 'records'), 'push')

@@ -612,7 +612,6 @@ function failure(itemPath: string, err: unknown): ItemResult {
   return { path: itemPath, ok: false, reason: 'failed', message: `${itemPath}: ${describeError(err)}` }
 }
 
-
 function hashFileSync(abs: string): string {
   const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
   try {

@@ -121,7 +121,6 @@ type ReadOutcome = WireOutcome & { content?: string }
 const MiB = 1024 * 1024
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504])
 
-
 function encodeItemPath(p: string): string {
   return p.split('/').map(encodeURIComponent).join('/')
 }
