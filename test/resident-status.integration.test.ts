@@ -3,9 +3,9 @@
  * live (a real AppHost here, and a real `syncdesk serve` process), real CLI processes ask it over
  * the socket in `.syncdesk/`, and their output is the output of a CLI that scans: the same JSON,
  * the same words, the same warnings, after edits made while the host ran (a file saved a moment
- * before) and after edits made while it was stopped. A host that is not there, wedged, or that
- * answers nonsense changes nothing but the time; a request it should not answer is refused and
- * the host goes on.
+ * before) and after edits made while it was stopped, with records in a database as well. A host
+ * that is not there, wedged, or that answers nonsense changes nothing but the time; a request it
+ * should not answer is refused and the host goes on.
  *
  * SYNCDESK_RESIDENT=require makes the CLI fail when the host did not answer (so a passing
  * comparison is known to compare the two paths), =off makes it scan.
@@ -22,6 +22,7 @@ import { askResidentHost } from '../src-main/host/resident-status.js'
 import { openProject } from '../src-main/engine/project.js'
 import { KeytarCredentialStore } from '../src-main/secrets/keytar-store.js'
 import { CLI, cleanupTemps, cli, cliAsync, ensureBuilt, put, sha, tempDir } from './helpers.js'
+import { makeSqlite, sql } from './records-support.js'
 import { childEnv, createToken, startServerProcess, stopAllServers } from './support/server-process.js'
 
 beforeAll(ensureBuilt)
@@ -202,6 +203,38 @@ describe.skipIf(!onLinux)('status from a resident host', { timeout: 180_000 }, (
     await allSame(project)
     editEverything(project, env, 1)
     await allSame(project)
+  })
+
+  it('answers for a project with a database: files from the index, records read afresh on both sides', async () => {
+    const { root, project, env } = syncedProject(START)
+    const localDb = path.join(project, 'app.sqlite')
+    const envDb = path.join(env, '.syncdesk-server', 'database.sqlite')
+    const agent = (id: number, name: string) => ({ id, name, config: JSON.stringify({ model: 'm', n: id }), enabled: 1, score: id / 2 })
+    makeSqlite(localDb, [1, 2, 3, 4].map((i) => agent(i, `agent ${i}`)))
+    makeSqlite(envDb)
+    expect(cli(['--project-dir', project, 'db', 'add', '--sqlite', 'app.sqlite']).code).toBe(0)
+    expect(cli(['--project-dir', project, 'push', '--yes']).code).toBe(0)
+    await startHost(root, project)
+    const before = await allSame(project)
+    expect(before.in_sync.filter((e) => (e as { kind: string }).kind === 'record')).toHaveLength(4)
+    // Records edited on both sides while the host runs (it watches files, not databases).
+    editEverything(project, env, 0)
+    sql(localDb, "UPDATE agents SET name = 'edited here' WHERE id = 1")
+    sql(envDb, "UPDATE agents SET name = 'edited in the cloud' WHERE id = 2")
+    sql(localDb, "UPDATE agents SET name = 'mine' WHERE id = 3")
+    sql(envDb, "UPDATE agents SET name = 'theirs' WHERE id = 3")
+    sql(envDb, 'DELETE FROM agents WHERE id = 4')
+    const after = await allSame(project)
+    const keyed = (list: unknown[]) => list.filter((e) => (e as { kind: string }).kind === 'record').map((e) => (e as { key: string }).key)
+    expect(keyed(after.local_to_remote)).toEqual(['1'])
+    expect(keyed(after.remote_to_local)).toEqual(['2', '4'])
+    expect(keyed(after.conflicts)).toEqual(['3'])
+    expect(JSON.stringify(after)).toContain('from-cloud-0.md')
+    // Records alone are worked out by the CLI itself, and say the same.
+    const recordsOnly = ['--env', 'staging', '--scope', 'records', '--format', 'json']
+    const here = await status(project, 'auto', recordsOnly)
+    expect(here.code, here.stderr).toBe(0)
+    expect(here.stdout).toBe((await status(project, 'off', recordsOnly)).stdout)
   })
 
   it('answers a status from the host with a real syncdesk serve process, and stops answering when it stops', async () => {

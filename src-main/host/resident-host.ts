@@ -6,7 +6,9 @@
  * made before the request is in it) and from a fresh look at the environment, so the report is
  * the one a scan would give; when no host runs, or it does not answer within a short time, or
  * its answer does not check, the status is worked out here as always, and nothing is said.
- * Records are not resident yet: a status that includes them is always worked out here.
+ * Records are not kept resident: the host reads them afresh for each answer, as a scan here
+ * would, so a status of files and records still saves the walks of both trees. A status of
+ * records alone is worked out here (the host would only add a hop).
  *
  * `SYNCDESK_RESIDENT` in the environment: `off` never asks a host; `require` fails when no host
  * answers (tests and the benchmark use it to be sure which path they measure).
@@ -34,14 +36,13 @@ export class ResidentSyncHost extends SyncHost {
 
   override async status(project: Project, env: string, opts: { scope?: SyncScope; withInfo?: boolean; known?: KnownScans; merges?: boolean } = {}): Promise<{ report: StatusReport; info: EnvironmentInfo | null }> {
     const scope = opts.scope ?? 'all'
-    // Records are read on both sides however the status is asked; a host would only add a hop.
-    const eligible = this.mode !== 'off' && !opts.known && !opts.merges && !!project.config.environments[env] && (scope === 'files' || !project.config.database)
+    const eligible = this.mode !== 'off' && !opts.known && !opts.merges && !!project.config.environments[env] && scope !== 'records'
     if (eligible) {
       const answer = await askResidentHost(project, { env, scope, withInfo: !!opts.withInfo }, this.timeouts)
       if (answer.ok) return { report: normalizeStatusReport(answer.report), info: answer.info }
       if (this.mode === 'require') throw new SyncDeskError('remote-unreachable', `No resident host answered for this project: ${answer.why}.`, undefined, { resident: 'required' })
     } else if (this.mode === 'require') {
-      throw new SyncDeskError('usage', 'This status is always worked out here (it includes records, or asks for merges), not by a resident host.', undefined, { resident: 'required' })
+      throw new SyncDeskError('usage', 'This status is always worked out here (it is of records alone, or asks for merges), not by a resident host.', undefined, { resident: 'required' })
     }
     const { report, info } = await super.status(project, env, opts)
     return { report: normalizeStatusReport(report), info }
