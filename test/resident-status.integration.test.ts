@@ -112,6 +112,9 @@ function editEverything(project: string, env: string, round: number): void {
   put(env, 'both.md', `theirs ${round}\n`)
 }
 
+/** The keys of the records in a status JSON category, in order. */
+const keyedRecords = (list: unknown[] = []) => list.filter((e) => (e as { kind: string }).kind === 'record').map((e) => (e as { key: string }).key)
+
 const START = { 'a.md': 'a\n', 'both.md': 'both\n', 'docs/mv.md': 'to move\n', 'docs/gone-0.md': '0\n', 'docs/gone-1.md': '1\n', 'docs/keep.sql': 'select 1;\n' }
 
 // Each test runs the CLI a dozen times or more, on a machine that may be busy.
@@ -216,7 +219,7 @@ describe.skipIf(!onLinux)('status from a resident host', { timeout: 180_000 }, (
     expect(cli(['--project-dir', project, 'push', '--yes']).code).toBe(0)
     await startHost(root, project)
     const before = await allSame(project)
-    expect(before.in_sync.filter((e) => (e as { kind: string }).kind === 'record')).toHaveLength(4)
+    expect(keyedRecords(before.in_sync)).toEqual(['1', '2', '3', '4'])
     // Records edited on both sides while the host runs (it watches files, not databases).
     editEverything(project, env, 0)
     sql(localDb, "UPDATE agents SET name = 'edited here' WHERE id = 1")
@@ -225,10 +228,9 @@ describe.skipIf(!onLinux)('status from a resident host', { timeout: 180_000 }, (
     sql(envDb, "UPDATE agents SET name = 'theirs' WHERE id = 3")
     sql(envDb, 'DELETE FROM agents WHERE id = 4')
     const after = await allSame(project)
-    const keyed = (list: unknown[]) => list.filter((e) => (e as { kind: string }).kind === 'record').map((e) => (e as { key: string }).key)
-    expect(keyed(after.local_to_remote)).toEqual(['1'])
-    expect(keyed(after.remote_to_local)).toEqual(['2', '4'])
-    expect(keyed(after.conflicts)).toEqual(['3'])
+    expect(keyedRecords(after.local_to_remote)).toEqual(['1'])
+    expect(keyedRecords(after.remote_to_local)).toEqual(['2', '4'])
+    expect(keyedRecords(after.conflicts)).toEqual(['3'])
     expect(JSON.stringify(after)).toContain('from-cloud-0.md')
     // Records alone are worked out by the CLI itself, and say the same.
     const recordsOnly = ['--env', 'staging', '--scope', 'records', '--format', 'json']
