@@ -55,6 +55,9 @@ describe('records over a folder environment (CLI)', () => {
     put(folder, 'remote.md', 'remote file\n')
 
     const st = statusJson(p)
+    // The environment's database is in no project: its row cache is the reading project's.
+    expect(fs.existsSync(path.join(p.dir, '.syncdesk', 'cache', 'records-env-staging.json'))).toBe(true)
+    expect(fs.readdirSync(path.dirname(remoteDb)).filter((f) => !f.startsWith('database.sqlite') && f !== 'versions')).toEqual([])
     expect(categoriesOf(st)).toEqual({
       '1': 'in_sync',
       '2': 'local_to_remote',

@@ -115,6 +115,14 @@ export class Project {
     return path.join(this.stateDir, 'cache', side === 'local' ? 'local.json' : `env-${side}.json`)
   }
 
+  /**
+   * Where the row cache of a folder environment's database is kept (that database is in no
+   * project of its own); the project's own database keeps its cache beside it, as `records-<id>.json`.
+   */
+  recordsCacheFile(env: string): string {
+    return path.join(this.stateDir, 'cache', `records-env-${env}.json`)
+  }
+
   /** Where the merge bases (the texts behind the baselines' hashes) are kept. */
   get basesDir(): string {
     return path.join(this.stateDir, 'bases')

@@ -27,13 +27,19 @@ export class FolderRemote implements Remote, RemoteWithTables {
   private readonly versionsDir: string
   private records: (RecordStore & TableDefinitions) | null = null
   private readonly cacheFile?: string
+  private readonly recordsCacheFile?: string
 
+  /**
+   * @param opts.cacheFile the fast-check cache of the folder's files
+   * @param opts.recordsCacheFile the row cache of its database (otherwise kept in memory only)
+   */
   constructor(
     readonly envName: string,
     readonly folder: string,
-    opts: { cacheFile?: string; runId?: string } = {},
+    opts: { cacheFile?: string; recordsCacheFile?: string; runId?: string } = {},
   ) {
     this.cacheFile = opts.cacheFile
+    this.recordsCacheFile = opts.recordsCacheFile
     this.store = new DirStore(folder, { cacheFile: opts.cacheFile })
     this.versionsDir = path.join(path.resolve(folder), '.syncdesk-server', 'versions', opts.runId ?? newRunId())
   }
@@ -120,7 +126,7 @@ export class FolderRemote implements Remote, RemoteWithTables {
       if (!create) return null
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
     }
-    this.records = (await openRecordStore({ kind: 'sqlite', path: file, create })) as SqliteRecordStore
+    this.records = (await openRecordStore({ kind: 'sqlite', path: file, create, cacheFile: this.recordsCacheFile })) as SqliteRecordStore
     return this.records
   }
 

@@ -12,7 +12,7 @@ import type { RecordStore, RecordStoreSpec } from './record-store.js'
 export async function openRecordStore(spec: RecordStoreSpec): Promise<RecordStore> {
   if (spec.kind === 'sqlite') {
     const { openSqliteStore } = await import('./sqlite-store.js')
-    return openSqliteStore(spec.path, { create: spec.create ?? false })
+    return openSqliteStore(spec.path, { create: spec.create ?? false, cacheFile: spec.cacheFile })
   }
   const { openPostgresStore } = await import('./postgres-store.js')
   return openPostgresStore(spec.url)

@@ -76,6 +76,8 @@ export interface RecordStore {
  *
  * SQLite: `create` allows a missing file to be created (the environment server's embedded
  * database); without it a missing file is an error, so a mistyped path never yields an
- * empty database whose tables all look deleted.
+ * empty database whose tables all look deleted. `cacheFile` is where its row cache is kept
+ * (sqlite-row-cache.ts) when it is in no project of its own (a folder environment's database,
+ * whose cache the reading project keeps).
  */
-export type RecordStoreSpec = { kind: 'sqlite'; path: string; create?: boolean } | { kind: 'postgres'; url: string }
+export type RecordStoreSpec = { kind: 'sqlite'; path: string; create?: boolean; cacheFile?: string } | { kind: 'postgres'; url: string }

@@ -174,6 +174,31 @@ describe('SQLite listings with the row cache', () => {
     expect(edited.rows).toEqual(await uncachedListing(db))
   })
 
+  it('keeps the cache of a database in no project (a folder environment\'s) where it is told, and nothing beside the database', async () => {
+    const { dir, db } = project()
+    const envDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-rowcache-env-'))
+    dirs.push(envDir)
+    const envDb = path.join(envDir, 'database.sqlite')
+    const raw = new Database(db)
+    await raw.backup(envDb)
+    raw.close()
+    const cacheFile = path.join(dir, '.syncdesk', 'cache', 'records-env-staging.json')
+    later()
+    expect((await listingWith(envDb, cacheFile)).how).toBe('read')
+    expect(fs.existsSync(cacheFile)).toBe(true)
+    // Another process, the next run: the files are as they were, so the cache is the listing.
+    const again = await listingWith(envDb, cacheFile)
+    expect(again.how).toBe('marker')
+    expect(again.rows).toEqual(await uncachedListing(envDb))
+    const edit = new Database(envDb)
+    edit.prepare("UPDATE agents SET name = 'edited in the environment' WHERE id = 7").run()
+    edit.close()
+    const edited = await listingWith(envDb, cacheFile)
+    expect(edited.how).not.toBe('marker')
+    expect(edited.rows.get('7')?.[1].name).toBe('edited in the environment')
+    expect(fs.readdirSync(envDir).filter((f) => !f.startsWith('database.sqlite'))).toEqual([])
+  })
+
   it.each([
     ['by its own path', false],
     ['through a symbolic link (the log is beside the real file)', true],
@@ -288,8 +313,8 @@ describe('SQLite listings with the row cache', () => {
 })
 
 /** Every row listed (as `listing` gives them) and how the store made the listing. */
-async function listingWith(db: string): Promise<{ rows: Map<string, [string, Record<string, unknown>]>; how: string | null }> {
-  const store = openSqliteStore(db)
+async function listingWith(db: string, cacheFile?: string): Promise<{ rows: Map<string, [string, Record<string, unknown>]>; how: string | null }> {
+  const store = openSqliteStore(db, { cacheFile })
   try {
     const rows = await store.list(AGENTS)
     const out = new Map<string, [string, Record<string, unknown>]>()

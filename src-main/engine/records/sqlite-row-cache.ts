@@ -86,9 +86,12 @@ export class SqliteRowCache {
   /** @param file where the cache is kept between processes; null: memory only */
   constructor(readonly file: string | null) {}
 
-  /** The cache of a database file: in its project's `.syncdesk/cache/` when it is in one. */
-  static forDatabase(dbFile: string): SqliteRowCache {
-    return new SqliteRowCache(dbFile === ':memory:' ? null : cacheFileFor(dbFile))
+  /**
+   * The cache of a database file: in `cacheFile` when one is given, else in its project's
+   * `.syncdesk/cache/` when it is in one.
+   */
+  static forDatabase(dbFile: string, cacheFile?: string): SqliteRowCache {
+    return new SqliteRowCache(dbFile === ':memory:' ? null : (cacheFile ?? cacheFileFor(dbFile)))
   }
 
   /** A table as last listed under this schema (no rows when none). */

@@ -57,9 +57,9 @@ const SPOT_CHECKS = 3
  * Opens a SQLite database as a record store.
  *
  * Without `create`, a missing file is an error (a mistyped path must not look like an
- * empty database).
+ * empty database). `cacheFile` keeps the row cache there instead of in the database's project.
  */
-export function openSqliteStore(file: string, opts: { create?: boolean } = {}): SqliteRecordStore {
+export function openSqliteStore(file: string, opts: { create?: boolean; cacheFile?: string } = {}): SqliteRecordStore {
   if (!opts.create && file !== ':memory:' && !fs.existsSync(file)) {
     throw new SyncDeskError('not-found', `SQLite database ${file} does not exist`, 'Check the project\'s database path.')
   }
@@ -71,7 +71,7 @@ export function openSqliteStore(file: string, opts: { create?: boolean } = {}): 
   } catch (err) {
     throw new SyncDeskError('io', `cannot open SQLite database ${file}: ${describeError(err)}`)
   }
-  return new SqliteRecordStore(db, file)
+  return new SqliteRecordStore(db, file, opts.cacheFile)
 }
 
 /** The SQLite record store; see the module comment. */
@@ -90,8 +90,9 @@ export class SqliteRecordStore implements RecordStore, TableDefinitions {
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
+    cacheFile?: string,
   ) {
-    this.rowCache = SqliteRowCache.forDatabase(file)
+    this.rowCache = SqliteRowCache.forDatabase(file, cacheFile)
   }
 
   describe(): string {
