@@ -54,14 +54,20 @@ async function listing(db: string): Promise<Map<string, [string, Record<string, 
   }
 }
 
-/** The same table listed from a copy outside any project: no cache at all. */
-async function uncachedListing(db: string): Promise<Map<string, [string, Record<string, unknown>]>> {
+/** A copy of a database, `name` in a new folder outside any project. */
+async function copyOutside(db: string, name: string): Promise<{ dir: string; copy: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-rowcache-plain-'))
   dirs.push(dir)
-  const copy = path.join(dir, 'copy.sqlite')
+  const copy = path.join(dir, name)
   const raw = new Database(db)
   await raw.backup(copy)
   raw.close()
+  return { dir, copy }
+}
+
+/** The same table listed from a copy outside any project: no cache at all. */
+async function uncachedListing(db: string): Promise<Map<string, [string, Record<string, unknown>]>> {
+  const { dir, copy } = await copyOutside(db, 'copy.sqlite')
   const out = await listing(copy)
   expect(fs.readdirSync(dir).filter((f) => !f.startsWith('copy.sqlite'))).toEqual([])
   return out
@@ -176,12 +182,7 @@ describe('SQLite listings with the row cache', () => {
 
   it('keeps the cache of a database in no project (a folder environment\'s) where it is told, and nothing beside the database', async () => {
     const { dir, db } = project()
-    const envDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncdesk-rowcache-env-'))
-    dirs.push(envDir)
-    const envDb = path.join(envDir, 'database.sqlite')
-    const raw = new Database(db)
-    await raw.backup(envDb)
-    raw.close()
+    const { dir: envDir, copy: envDb } = await copyOutside(db, 'database.sqlite')
     const cacheFile = path.join(dir, '.syncdesk', 'cache', 'records-env-staging.json')
     later()
     expect((await listingWith(envDb, cacheFile)).how).toBe('read')
