@@ -4,14 +4,14 @@
  *
  * It is ResidentSyncHost's first step on its own: the same project lookup, the same choice of
  * environment, the same question to the host and the same normalised report. Whenever that
- * step would not answer (no host runs, records alone are asked for, the mode is off), it says so
+ * step would not answer (no host runs, records it might read otherwise, the mode is off), it says so
  * with null and the caller does the full status.
  */
 import type { SyncScope } from '../../src-shared/sync-types.js'
 import { findProject } from '../engine/project.js'
 import type { EnvironmentInfo } from '../engine/remote.js'
 import type { StatusReport } from '../engine/sync-engine.js'
-import { askResidentHost, normalizeStatusReport } from './resident-status.js'
+import { askResidentHost, normalizeStatusReport, residentMayAnswer } from './resident-status.js'
 
 /** What a quick status is asked. */
 export interface QuickStatusRequest {
@@ -29,8 +29,8 @@ export async function quickStatus(q: QuickStatusRequest, env: NodeJS.ProcessEnv 
   if (env.SYNCDESK_RESIDENT === 'off') return null
   try {
     const project = findProject(q.dir, { findUp: q.findUp })
-    // The same eligibility as ResidentSyncHost.status: a status of records alone is worked out in full.
-    if (q.scope === 'records') return null
+    // The same eligibility as ResidentSyncHost.status.
+    if (!residentMayAnswer(project, q.scope)) return null
     const envName = project.environmentName(q.env)
     const answer = await askResidentHost(project, { env: envName, scope: q.scope, withInfo: q.withInfo })
     return answer.ok ? { report: normalizeStatusReport(answer.report), info: answer.info } : null

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import type { SyncScope } from '../../src-shared/sync-types.js'
 import type { Project } from '../engine/project.js'
 import type { EnvironmentInfo } from '../engine/remote.js'
@@ -29,6 +30,21 @@ export type ResidentAnswer = { ok: true; report: StatusReport; info: Environment
 
 /** An answer is at most this large (a 100,000-item report is some 40 MB of JSON). */
 const MAX_ANSWER_BYTES = 512 * 1024 * 1024
+
+/**
+ * Whether the resident host may answer a status of this scope for this project: it reads the
+ * records itself, so only where it is sure to read the same database as this process. Never for
+ * records alone (the host would only add a hop), nor for a PostgreSQL database (the host's
+ * connection settings, from its own environment and keychain, may not be this process's), nor
+ * for a SQLite path that leaves the project by `..` (the host may reach the project by another
+ * path, and `..` from there is another folder).
+ */
+export function residentMayAnswer(project: Project, scope: SyncScope): boolean {
+  const db = project.config.database
+  if (scope === 'files' || !db) return true
+  if (scope === 'records' || db.kind !== 'sqlite') return false
+  return path.isAbsolute(db.path) || !path.normalize(db.path).split(/[\\/]/).includes('..')
+}
 
 /** Asks the project's resident host for the status of `env`; never throws. */
 export async function askResidentHost(project: Project, q: { env: string; scope: SyncScope; withInfo: boolean }, timeouts: ResidentTimeouts = {}): Promise<ResidentAnswer> {
