@@ -30,6 +30,17 @@ function synced(agents: Row[]): { p: CliProject; folder: string; remoteDb: strin
 }
 
 describe('records over a folder environment (CLI)', () => {
+  it('keeps the environment database\'s row cache in the project, and forgets it with the environment', () => {
+    const { p, remoteDb } = synced([1, 2].map((i) => agent(i)))
+    const cache = path.join(p.dir, '.syncdesk', 'cache', 'records-env-staging.json')
+    statusJson(p)
+    expect(fs.existsSync(cache)).toBe(true)
+    // Nothing of the reading project's is left in the environment's folder.
+    expect(fs.readdirSync(path.dirname(remoteDb)).filter((f) => !f.startsWith('database.sqlite') && f !== 'versions')).toEqual([])
+    must(p.run('env', 'remove', 'staging'), 'env remove')
+    expect(fs.existsSync(cache)).toBe(false)
+  })
+
   it('classifies every row of the table, with table and key (no path), and honours --scope', async () => {
     const { p, folder, remoteDb } = synced([1, 2, 3, 4, 5, 6, 7, 10].map((i) => agent(i)))
     const L = p.db
@@ -55,9 +66,6 @@ describe('records over a folder environment (CLI)', () => {
     put(folder, 'remote.md', 'remote file\n')
 
     const st = statusJson(p)
-    // The environment's database is in no project: its row cache is the reading project's.
-    expect(fs.existsSync(path.join(p.dir, '.syncdesk', 'cache', 'records-env-staging.json'))).toBe(true)
-    expect(fs.readdirSync(path.dirname(remoteDb)).filter((f) => !f.startsWith('database.sqlite') && f !== 'versions')).toEqual([])
     expect(categoriesOf(st)).toEqual({
       '1': 'in_sync',
       '2': 'local_to_remote',

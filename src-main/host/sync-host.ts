@@ -201,6 +201,7 @@ export class SyncHost {
       await project.save()
       fs.rmSync(project.baselineFile(name), { force: true })
       fs.rmSync(project.cacheFile(name), { force: true })
+      fs.rmSync(project.recordsCacheFile(name), { force: true })
     } finally {
       lock.release()
     }

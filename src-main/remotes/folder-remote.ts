@@ -31,7 +31,8 @@ export class FolderRemote implements Remote, RemoteWithTables {
 
   /**
    * @param opts.cacheFile the fast-check cache of the folder's files
-   * @param opts.recordsCacheFile the row cache of its database (otherwise kept in memory only)
+   * @param opts.recordsCacheFile the row cache of its database (otherwise that of a project the
+   *   folder is in, if any, else memory only)
    */
   constructor(
     readonly envName: string,

@@ -29,7 +29,9 @@
  * rules) drops the table's cache and lists it in full.
  *
  * The cache file lives in the project's own state folder, `.syncdesk/cache/`, found by walking
- * up from the database file; a database in no project keeps its cache in memory only. The
+ * up from the database file. A folder environment's database is in no project: the project that
+ * reads it keeps its cache (`records-env-<env>.json`, given as `cacheFile`). Any other database
+ * in no project keeps its cache in memory only. The
  * folder and file are checked like the rest of the state folder (no symlink, owned by the user
  * running SyncDesk); a missing, broken or unsafe file is an empty cache: it is only speed.
  */
