@@ -72,7 +72,7 @@ export async function createDemo(root: string): Promise<{ projectDir: string; en
   project.config.environments[DEMO_ENV] = { kind: 'folder', path: envDir }
   project.config.database = { kind: 'sqlite', path: 'app.sqlite' }
   await project.save()
-  const remote = new FolderRemote(DEMO_ENV, envDir, { cacheFile: project.cacheFile(DEMO_ENV), recordsCacheFile: project.recordsCacheFile(DEMO_ENV) })
+  const remote = FolderRemote.forProject(project, DEMO_ENV, envDir)
   try {
     await runDirection(project, remote, { direction: 'sync' })
   } finally {

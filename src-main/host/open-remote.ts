@@ -28,7 +28,7 @@ export async function openRemote(project: Project, envName: string, opts: OpenRe
       throw new SyncDeskError('remote-unreachable', `The folder of environment "${envName}" (${env.path}) is not there.`, 'Mount or create it, or change the environment.', { env: envName, folder: env.path })
     }
     if (!st.isDirectory()) throw new SyncDeskError('remote-unreachable', `The environment "${envName}" points at ${env.path}, which is not a folder.`)
-    return new FolderRemote(envName, env.path, { cacheFile: project.cacheFile(envName), recordsCacheFile: project.recordsCacheFile(envName) })
+    return FolderRemote.forProject(project, envName, env.path)
   }
   return new ServerRemote(envName, env.url, await resolveToken(opts.credentials, project.dir, envName, opts.env))
 }

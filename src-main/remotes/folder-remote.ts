@@ -16,6 +16,7 @@ import type { RecordStore } from '../engine/records/record-store.js'
 import type { SqliteRecordStore } from '../engine/records/sqlite-store.js'
 import type { RemoteWithTables, TableDefinitions } from '../engine/records/table-definitions.js'
 import type { DeleteRequest, ItemResult, Remote, RemoteCallOptions, RemoteRecords, RemoteScan, WriteRequest } from '../engine/remote.js'
+import type { Project } from '../engine/project.js'
 
 /** Where a folder environment (and, by default, the environment server) keeps its database. */
 export function environmentDatabasePath(folder: string): string {
@@ -43,6 +44,11 @@ export class FolderRemote implements Remote, RemoteWithTables {
     this.recordsCacheFile = opts.recordsCacheFile
     this.store = new DirStore(folder, { cacheFile: opts.cacheFile })
     this.versionsDir = path.join(path.resolve(folder), '.syncdesk-server', 'versions', opts.runId ?? newRunId())
+  }
+
+  /** Environment `envName` of `project`, the folder `folder`, with both its caches in the project. */
+  static forProject(project: Project, envName: string, folder: string): FolderRemote {
+    return new FolderRemote(envName, folder, { cacheFile: project.cacheFile(envName), recordsCacheFile: project.recordsCacheFile(envName) })
   }
 
   describe(): string {
