@@ -292,16 +292,39 @@ export function itemRef(x: { kind: 'file'; path: string } | { kind: 'record'; ta
   return x.kind === 'file' ? { path: x.path } : { table: x.table, key: x.key }
 }
 
+/** In-sync items per piece of a JSON status: 100,000 files are some 25 pieces of half a megabyte. */
+const IN_SYNC_PER_PIECE = 4096
+
 /**
  * What `syncdesk status --env NAME` prints: the report's warnings for standard error, and for
  * standard output the JSON object or the summary line and the lists.
+ *
+ * Standard output comes in pieces, made as they are written (printPieces): a status of 100,000
+ * files is never one 12 MB text, at the moment the process holds the most.
  */
-export function renderStatus(report: StatusReport, info: EnvironmentInfo | null, opts: { json: boolean; all?: boolean }): { out: string; err: string } {
+export function renderStatus(report: StatusReport, info: EnvironmentInfo | null, opts: { json: boolean; all?: boolean }): { out: Iterable<string>; err: string } {
   const err = report.warnings.map((w) => `Warning: ${displayText(w)}\n`).join('')
-  if (!opts.json) return { out: `${formatSummaryLine(report, info)}\n\n${formatStatus(report, { all: opts.all })}`, err }
-  const obj: Record<string, unknown> = {}
-  for (const c of CATEGORIES) obj[c] = report.status[c]
-  // In-sync items are listed by name only: thousands of hashes nobody reads cost seconds.
-  obj.in_sync = report.status.in_sync.map((e) => ({ kind: e.kind, ...itemRef(e), local: e.local, remote: e.remote }))
-  return { out: JSON.stringify(obj), err }
+  if (!opts.json) return { out: [`${formatSummaryLine(report, info)}\n\n${formatStatus(report, { all: opts.all })}`], err }
+  return { out: statusJson(report), err }
+}
+
+/** The JSON status in pieces; joined, they are one JSON object. */
+function* statusJson(report: StatusReport): Generator<string> {
+  let open = '{'
+  for (const c of CATEGORIES) {
+    if (c !== 'in_sync') {
+      yield `${open}${JSON.stringify(c)}:${JSON.stringify(report.status[c])}`
+    } else {
+      // In-sync items are listed by name only: thousands of hashes nobody reads cost seconds.
+      const items = report.status.in_sync
+      yield `${open}"in_sync":[`
+      for (let start = 0; start < items.length; start += IN_SYNC_PER_PIECE) {
+        const piece = items.slice(start, start + IN_SYNC_PER_PIECE).map((e) => ({ kind: e.kind, ...itemRef(e), local: e.local, remote: e.remote }))
+        yield `${start > 0 ? ',' : ''}${JSON.stringify(piece).slice(1, -1)}`
+      }
+      yield ']'
+    }
+    open = ','
+  }
+  yield '}'
 }

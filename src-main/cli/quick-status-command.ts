@@ -61,11 +61,11 @@ export async function runQuickStatus(args: readonly string[]): Promise<number | 
   })
   const dir = q.dir ?? process.cwd()
   if (!mayHaveResidentHost(dir, q.dir === undefined)) return null
-  const [{ quickStatus }, { renderStatus }] = await Promise.all([import('../host/quick-status.js'), import('./format.js')])
+  const [{ quickStatus }, { renderStatus }, { printPieces }] = await Promise.all([import('../host/quick-status.js'), import('./format.js'), import('./print.js')])
   const answer = await quickStatus({ dir, findUp: q.dir === undefined, env: q.env, scope: q.scope, withInfo: !q.json })
   if (!answer) return null
   const shown = renderStatus(answer.report, answer.info, { json: q.json, all: q.all })
   process.stderr.write(shown.err)
-  process.stdout.write(shown.out.endsWith('\n') ? shown.out : `${shown.out}\n`)
+  printPieces(shown.out)
   return 0
 }

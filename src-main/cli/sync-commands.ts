@@ -10,6 +10,7 @@ import { displayName, displayText } from '../../src-shared/display-text.js'
 import { SyncDeskError, describeError } from '../../src-shared/errors.js'
 import { EXIT, type CliContext } from './cli-context.js'
 import { formatBytes, formatDeployment, formatStatus, formatSummaryLine, renderStatus } from './format.js'
+import { printPieces } from './print.js'
 import { deployAndWait, envNameOrUsage, runCommand, type RunFlags } from './run-command.js'
 
 function scopeOption(): Option {
@@ -50,7 +51,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
       const { report, info } = await host.status(project, envName, { scope: o.scope, withInfo: !json })
       const shown = renderStatus(report, info, { json, all: o.all })
       process.stderr.write(shown.err)
-      ctx.out(shown.out)
+      printPieces(shown.out)
     })
 
   const runOptions = (c: Command) =>

@@ -133,7 +133,7 @@ export class DirStore {
       }
       if (!st.isFile()) return
       const hash = this.cache.hashIfUnchanged(rel, st.size, st.mtimeMs, st.ino, RACY_MS)
-      if (hash !== undefined) files.set(rel, { hash, size: st.size, mtimeMs: st.mtimeMs })
+      if (hash !== undefined) files.set(this.cache.sharedPath(rel), { hash, size: st.size, mtimeMs: st.mtimeMs })
       else toHash.push({ rel, abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino })
     }
 

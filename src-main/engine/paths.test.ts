@@ -51,5 +51,13 @@ describe('pathProblem', () => {
     // Over both sides: a path on both counts once; a clash across the sides is found.
     expect(caseCollisions(['x/A.md', 'b.md', 'C.md'], ['x/A.md', 'x/a.md', 'b.md', 'c.md', 'C.md'])).toEqual([['x/A.md', 'x/a.md'], ['C.md', 'c.md']])
     expect(caseCollisions(['a', 'b'], ['a', 'b'])).toEqual([])
+    // The lower-case path seen first leads its group; groups of three, and beyond ASCII.
+    expect(caseCollisions(['docs/readme.md'], ['docs/README.md', 'docs/ReadMe.md'])).toEqual([['docs/readme.md', 'docs/README.md', 'docs/ReadMe.md']])
+    expect(caseCollisions(['Ä.md', 'b.md'], ['ä.md'])).toEqual([['Ä.md', 'ä.md']])
+    // Manifests (maps keyed by path) as lists; capitals that clash with nothing make no group.
+    const local = new Map([['src/App.tsx', 1], ['README.md', 2]])
+    const remote = new Map([['src/app.tsx', 1], ['README.md', 2]])
+    expect(caseCollisions(local, remote)).toEqual([['src/App.tsx', 'src/app.tsx']])
+    expect(caseCollisions(new Map([['README.md', 1]]), new Map([['README.md', 1]]))).toEqual([])
   })
 })

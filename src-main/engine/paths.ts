@@ -80,12 +80,27 @@ export function resolveItem(root: string, itemPath: string): string {
  * Groups of paths that differ only by letter case (a problem on macOS and Windows), over
  * several lists of paths; a path in more than one list counts once. Only a clash makes an
  * array: a tree of 100,000 paths is not copied into a set, nor given 100,000 arrays.
+ *
+ * Every such group holds a path that lower case changes (two paths that are their own lower
+ * case cannot differ only by case), so a first look finds those; only their lower-case forms
+ * are then grouped. A tree with no capital letters costs one pass of `toLowerCase`. A list is
+ * an array of paths or a map keyed by them (a manifest).
  */
-export function caseCollisions(...lists: Iterable<string>[]): string[][] {
+export function caseCollisions(...lists: (readonly string[] | ReadonlyMap<string, unknown>)[]): string[][] {
+  const each = (l: readonly string[] | ReadonlyMap<string, unknown>): Iterable<string> => (Array.isArray(l) ? l : (l as ReadonlyMap<string, unknown>).keys())
+  const candidates = new Set<string>()
+  for (const list of lists) {
+    for (const p of each(list)) {
+      const key = p.toLowerCase()
+      if (key !== p) candidates.add(key)
+    }
+  }
+  if (candidates.size === 0) return []
   const byLower = new Map<string, string | string[]>()
   for (const list of lists) {
-    for (const p of list) {
+    for (const p of each(list)) {
       const key = p.toLowerCase()
+      if (!candidates.has(key)) continue
       const seen = byLower.get(key)
       if (seen === undefined) byLower.set(key, p)
       else if (typeof seen === 'string') {

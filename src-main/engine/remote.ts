@@ -15,6 +15,11 @@ export interface RemoteScan {
   files: Manifest
   /** Files the remote has but cannot sync (symlinks, unreadable); never treated as deleted. */
   skipped: ScanSkip[]
+  /**
+   * Set by a remote whose every path already passed the filter it was given (a folder, walked
+   * by this build's own scan): the engine then only checks that each path is valid.
+   */
+  filtered?: boolean
 }
 
 export interface RemoteCallOptions {

@@ -59,7 +59,8 @@ export class FolderRemote implements Remote, RemoteWithTables {
     const { files, skipped, staleTemps } = await scanDirectory(this.store, this.cacheFile, filter, opts.signal)
     // Other writers may share this folder: only temp files of writers that are gone are removed.
     await this.store.sweepTemps(staleTemps)
-    return { files, skipped }
+    // The walk applied this filter to every folder and file it took.
+    return { files, skipped, filtered: true }
   }
 
   async readFiles(paths: readonly string[], opts: RemoteCallOptions = {}): Promise<Map<string, Buffer | Error>> {
