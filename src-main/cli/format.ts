@@ -300,7 +300,8 @@ const IN_SYNC_PER_PIECE = 4096
  * standard output the JSON object or the summary line and the lists.
  *
  * Standard output comes in pieces, made as they are written (printPieces): a status of 100,000
- * files is never one 12 MB text, at the moment the process holds the most.
+ * files is never one 12 MB text, at the moment the process holds the most. (Where Node writes
+ * standard output asynchronously, pipes on macOS and Windows, the pieces wait in memory.)
  */
 export function renderStatus(report: StatusReport, info: EnvironmentInfo | null, opts: { json: boolean; all?: boolean }): { out: Iterable<string>; err: string } {
   const err = report.warnings.map((w) => `Warning: ${displayText(w)}\n`).join('')

@@ -64,6 +64,15 @@ describe('FastCheckCache', () => {
     expect(again.get('c.md')).toEqual(rowC)
   })
 
+  it('leaves out a row it cannot hold, and keeps the others', async () => {
+    const file = await saved({ 'a.md': rowA, 'short.md': [1, 1, 1, 'abc', 1], 'nul\0.md': rowB, 'c.md': rowC })
+    const cache = FastCheckCache.load(file)
+    expect(cache.get('a.md')).toEqual(rowA)
+    expect(cache.get('c.md')).toEqual(rowC)
+    expect(cache.get('short.md')).toBeUndefined()
+    expect(cache.get('nul\0.md')).toBeUndefined()
+  })
+
   it('reads the JSON form of earlier builds, and the next save writes its own', async () => {
     const file = cacheFile()
     fs.writeFileSync(file, JSON.stringify({ version: 2, paths: ['a.md', 'é.md'], hashes: [HASH_A, HASH_B], numbers: [10, rowA[1], 42, rowA[4], 0, rowB[1], 43, rowB[4]] }))

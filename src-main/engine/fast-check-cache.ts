@@ -43,13 +43,16 @@ interface StoredJson {
 
 /**
  * The binary form's header, 32 bytes: the magic `SDFCACHE`, the version (3), the row count,
- * the byte lengths of the paths and the hashes (all uint32, little-endian), and the double 1.5,
- * which reads back as 1.5 only in this machine's byte order (the numbers are written in it).
+ * the byte lengths of the paths and the hashes (all uint32, little-endian), and the double 1.5
+ * in this machine's byte order, as the numbers are written: a file from a machine of the other
+ * order does not read back 1.5 there, and is not used.
  */
 const MAGIC = Buffer.from('SDFCACHE', 'latin1')
 const VERSION = 3
 const HEADER_BYTES = 32
-const BYTE_ORDER_MARK = 1.5
+const BYTE_ORDER_MARK = Buffer.from(new Float64Array([1.5]).buffer)
+/** A hash's length: sha256 in hex. */
+const HASH_CHARS = 64
 
 interface Rows {
   /** Read from the JSON form: the next save writes the binary one. */
@@ -62,12 +65,14 @@ interface Rows {
 /** The rows of a cache file's bytes, or null when they are not a cache this build can read. */
 function decode(bytes: Buffer): Rows | null {
   if (bytes.length >= HEADER_BYTES && bytes.subarray(0, 8).equals(MAGIC)) {
-    if (bytes.readUInt32LE(8) !== VERSION || bytes.readDoubleLE(24) !== BYTE_ORDER_MARK) return null
+    if (bytes.readUInt32LE(8) !== VERSION || !bytes.subarray(24, 32).equals(BYTE_ORDER_MARK)) return null
     const count = bytes.readUInt32LE(12)
     const pathBytes = bytes.readUInt32LE(16)
     const hashBytes = bytes.readUInt32LE(20)
     const numberBytes = count * FIELDS * 8
     if (bytes.length !== HEADER_BYTES + numberBytes + pathBytes + hashBytes) return null
+    // Every hash is 64 characters and one NUL apart: a shifted or cut hash cannot pass.
+    if (hashBytes !== (count === 0 ? 0 : count * (HASH_CHARS + 1) - 1)) return null
     // A copy of the numbers: a view would need them aligned, and would keep the whole file alive.
     const numbers = new Float64Array(count * FIELDS)
     Buffer.from(numbers.buffer).set(bytes.subarray(HEADER_BYTES, HEADER_BYTES + numberBytes))
@@ -96,7 +101,7 @@ function encode(paths: readonly string[], hashes: readonly string[], numbers: re
   header.writeUInt32LE(paths.length, 12)
   header.writeUInt32LE(pathBytes.length, 16)
   header.writeUInt32LE(hashBytes.length, 20)
-  header.writeDoubleLE(BYTE_ORDER_MARK, 24)
+  BYTE_ORDER_MARK.copy(header, 24)
   const nums = Float64Array.from(numbers)
   return Buffer.concat([header, Buffer.from(nums.buffer, nums.byteOffset, nums.byteLength), pathBytes, hashBytes])
 }
@@ -200,6 +205,8 @@ export class FastCheckCache {
     const hashes: string[] = []
     const numbers: number[] = []
     const push = (p: string, r: CacheRow) => {
+      // A row the form cannot hold is left out (it cannot happen: hashes are sha256 hex, paths hold no NUL).
+      if (r[3].length !== HASH_CHARS || p.includes('\0')) return
       paths.push(p)
       hashes.push(r[3])
       numbers.push(r[0], r[1], r[2], r[4])

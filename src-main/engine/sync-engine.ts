@@ -107,14 +107,16 @@ async function gather(project: Project, remote: Remote, opts: EngineOptions & { 
   opts.onProgress?.({ phase: 'scanning', itemsDone: 0, itemsTotal: 0, bytesDone: 0, bytesTotal: 0 })
   const scope = opts.scope ?? 'all'
   const warnings: string[] = []
-  // The baseline is read once it is needed, after the scans: a large one is then not held
-  // while both scans peak (100,000 files: about 20 MB less at the peak).
+  // The baseline is read when it is first needed: without a database, after both scans, so a
+  // large one is not held while they peak (100,000 files: about 20 MB less at the peak). Its
+  // warning still comes first. A run that ends meanwhile can only make this report's baseline
+  // newer than its scans; applying a plan checks the baseline's stamp, so nothing acts on it.
   let baseline: Baseline | undefined
   const baselineNow = (): Baseline => {
     if (baseline) return baseline
     if (opts.ignoreBaseline) return (baseline = emptyBaseline())
     const loaded = loadBaseline(project.baselineFile(remote.envName), { readOnly: opts.readOnly })
-    if (loaded.warning) warnings.push(loaded.warning)
+    if (loaded.warning) warnings.unshift(loaded.warning)
     return (baseline = loaded.baseline)
   }
 
