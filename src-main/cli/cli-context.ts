@@ -10,6 +10,7 @@ import type { Command } from 'commander'
 import type { ErrorCode } from '../../src-shared/errors.js'
 import type { Project } from '../host/engine-types.js'
 import type { SyncHost } from '../host/sync-host.js'
+import { printPieces } from './print.js'
 
 /** Exit codes of the CLI, documented in the README. */
 export const EXIT = { ok: 0, error: 1, usage: 2, stopped: 3 } as const
@@ -50,7 +51,7 @@ export class CliContext {
 
   /** Prints a line (or lines) on standard output. */
   out(text: string): void {
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    printPieces([text])
   }
 
   /** Raises the exit code (the worst outcome of the command wins). */
