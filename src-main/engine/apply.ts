@@ -45,6 +45,11 @@ export interface ApplyContext {
   remoteRecords?: RemoteRecords | null
   signal?: AbortSignal
   onProgress?: (p: SyncProgress) => void
+  /**
+   * Called with each file's content once it is written to either side (and so in sync, or about
+   * to be): the run keeps it as the file's merge base, rather than reading it again at the end.
+   */
+  keepBase?: (hash: string, content: Buffer) => void
 }
 
 /**
@@ -116,9 +121,12 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext, result: ApplyResu
       ready.map(({ a, content }) => ({ path: a.path, content, expectedHash: a.localHash })),
       ctx.backup.hook,
     )
-    ready.forEach(({ a }, i) => {
+    ready.forEach(({ a, content }, i) => {
       const r = results[i]
-      if (r?.ok) ctx.backup.noteWrite(a.path, a.localHash, a.newHash)
+      if (r?.ok) {
+        ctx.backup.noteWrite(a.path, a.localHash, a.newHash)
+        if (a.newHash) ctx.keepBase?.(a.newHash, content)
+      }
       record(a, r)
     })
     emit(part[part.length - 1]?.path)
@@ -165,7 +173,11 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext, result: ApplyResu
       ready.map(({ a, content }) => ({ path: a.path, content, expectedHash: a.remoteHash })),
       { signal: ctx.signal },
     )
-    ready.forEach(({ a }, i) => record(a, results[i]))
+    ready.forEach(({ a, content }, i) => {
+      const r = results[i]
+      if (r?.ok && a.newHash) ctx.keepBase?.(a.newHash, content)
+      record(a, r)
+    })
     emit(part[part.length - 1]?.path)
   }
 

@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import os from 'node:os'
-import { execFile } from 'node:child_process'
+import { runSyncfs } from './syncfs-shell.js'
 
 /**
  * The prefix of every temp file name SyncDesk makes.
@@ -153,7 +153,7 @@ const flushes = new Map<number, { running: Promise<boolean> | null; next: Promis
 
 /**
  * Flushes the whole filesystem that holds `file` (syncfs(2), through coreutils' `sync -f`: Node
- * has no binding) and says whether that worked. False means nothing was promised: the
+ * has no binding; see syncfs-shell.ts) and says whether that worked. False means nothing was promised: the
  * filesystem is not one whose syncfs is trusted, `sync` is missing, or it failed. The caller
  * then fsyncs each of its files, which is also how it learns which one failed.
  *
@@ -181,7 +181,7 @@ function groupFlush(dev: number, file: string): Promise<boolean> {
   }
   const s = slot
   if (!s.running) {
-    s.running = runSyncfs(file).finally(() => {
+    s.running = runSyncfs(syncfsCommand.bin, file, dev).finally(() => {
       s.running = null
     })
     return s.running
@@ -193,11 +193,6 @@ function groupFlush(dev: number, file: string): Promise<boolean> {
   return s.next
 }
 
-function runSyncfs(file: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile(syncfsCommand.bin, ['-f', file], { timeout: 600_000 }, (err) => resolve(!err))
-  })
-}
 
 /**
  * sha256 of `data` (text as UTF-8), hex. One call to `crypto.hash` (Node 20.12+): for the

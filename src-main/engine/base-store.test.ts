@@ -120,4 +120,34 @@ describe('BaseStore', () => {
     expect(fs.existsSync(left)).toBe(false)
     expect(new BaseStore(dir).read(a.hash)?.toString()).toBe('alpha\n')
   })
+
+  it('keeps the content a run wrote without reading the file, in pieces across many megabytes', () => {
+    const { dir, put } = setup()
+    const store = new BaseStore(dir)
+    // 3,000 texts of about 1.2 KB (several pending writes), one binary, one too large.
+    const texts = Array.from({ length: 3000 }, (_, i) => `line ${i} ${'é'.repeat(i % 7)}\n`.repeat(60))
+    for (const t of texts) expect(store.keepContent(sha256(t), Buffer.from(t))).toBe(true)
+    expect(store.keepContent(sha256('x\u0000y'), Buffer.from('x\u0000y'))).toBe(false)
+    const small = new BaseStore(dir, 10)
+    expect(small.keepContent(sha256('longer than ten\n'), Buffer.from('longer than ten\n'))).toBe(false)
+    // A file whose content was given is not read again: this one changed meanwhile.
+    const b = put('b.md', 'x\u0000y')
+    fs.writeFileSync(b.file, 'now text\n')
+    expect(store.keepFile(b.hash, b.file)).toBe(false)
+    store.save()
+    const reader = new BaseStore(dir)
+    texts.forEach((t) => expect(reader.read(sha256(t))?.toString()).toBe(t))
+    expect(reader.read(b.hash)).toBeNull()
+  })
+
+  it('a run that recorded nothing discards the bases it kept: no pack, no temp file', () => {
+    const { dir } = setup()
+    const store = new BaseStore(dir)
+    expect(store.keepContent(sha256('kept\n'), Buffer.from('kept\n'))).toBe(true)
+    expect(fs.readdirSync(dir)).toHaveLength(1)
+    store.discard()
+    expect(fs.readdirSync(dir)).toEqual([])
+    store.save()
+    expect(new BaseStore(dir).read(sha256('kept\n'))).toBeNull()
+  })
 })

@@ -34,6 +34,8 @@ const HASH = /^[0-9a-f]{64}$/
 const PACK = /^pack-[0-9a-f]{16}\.bin$/
 const PACK_INDEX = /^pack-[0-9a-f]{16}\.idx$/
 const INDEX_LINE = /^([0-9a-f]{64}) (\d{1,15}) (\d{1,15})$/
+/** Kept bases are written to their pack in pieces of about this size (not one write each). */
+const PENDING_BYTES = 1024 * 1024
 
 /** Where one base lies in a pack. */
 interface PackEntry {
@@ -45,8 +47,13 @@ interface PackEntry {
 /** A project's store of merge bases. */
 export class BaseStore {
   private index: Map<string, PackEntry> | null = null
-  /** The pack being written (a temp file until `save`), and what it holds so far. */
-  private writing: { fd: number; tmp: string; pack: string; offset: number; entries: Map<string, PackEntry> } | null = null
+  /**
+   * The pack being written (a temp file until `save`), what it holds so far, and the bases not
+   * yet written to it (they go in writes of about PENDING_BYTES).
+   */
+  private writing: { fd: number; tmp: string; pack: string; offset: number; entries: Map<string, PackEntry>; pending: Buffer[]; pendingBytes: number; written: number } | null = null
+  /** The hashes `keepContent` was given, kept or not: `keepFile` does not read those again. */
+  private readonly given = new Set<string>()
 
   constructor(
     readonly dir: string,
@@ -68,6 +75,7 @@ export class BaseStore {
   keepFile(hash: string, file: string): boolean {
     if (!HASH.test(hash)) return false
     if (this.writing?.entries.has(hash)) return true
+    if (this.given.has(hash)) return false
     try {
       const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
       let content: Buffer
@@ -86,6 +94,33 @@ export class BaseStore {
     }
   }
 
+  /**
+   * Keeps `content` as the base of `hash`, when it is small enough and text. The caller vouches
+   * that `content` has that hash (a run keeps what it has just checked and written); a base is
+   * checked again at every read all the same. On disk after `save`. Never throws.
+   */
+  keepContent(hash: string, content: Buffer): boolean {
+    if (!HASH.test(hash)) return false
+    if (this.writing?.entries.has(hash)) return true
+    this.given.add(hash)
+    if (content.byteLength > this.maxBytes || !isMergeableText(content)) return false
+    try {
+      this.append(hash, content)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Drops the bases kept since the last save (a run that recorded nothing). Never throws. */
+  discard(): void {
+    const w = this.writing
+    if (!w) return
+    this.writing = null
+    closeQuietly(w.fd)
+    removeTempQuietly(w.tmp)
+  }
+
   /** Writes the pack of the bases kept since the last save, then its index. Never throws. */
   save(): void {
     const w = this.writing
@@ -94,7 +129,11 @@ export class BaseStore {
     const idx = path.join(this.dir, w.pack.replace(/\.bin$/, '.idx'))
     const idxTmp = tempPathFor(idx)
     try {
-      fs.closeSync(w.fd)
+      try {
+        writePending(w)
+      } finally {
+        fs.closeSync(w.fd)
+      }
       fs.renameSync(w.tmp, path.join(this.dir, w.pack))
       const lines = [...w.entries].map(([hash, e]) => `${hash} ${e.offset} ${e.length}\n`)
       fs.writeFileSync(idxTmp, lines.join(''), { flag: 'wx', mode: 0o600 })
@@ -175,13 +214,14 @@ export class BaseStore {
       fs.mkdirSync(this.dir, { recursive: true, mode: STATE_DIR_MODE })
       const pack = `pack-${crypto.randomBytes(8).toString('hex')}.bin`
       const tmp = tempPathFor(path.join(this.dir, pack))
-      this.writing = { fd: fs.openSync(tmp, 'wx', 0o600), tmp, pack, offset: 0, entries: new Map() }
+      this.writing = { fd: fs.openSync(tmp, 'wx', 0o600), tmp, pack, offset: 0, entries: new Map(), pending: [], pendingBytes: 0, written: 0 }
     }
     const w = this.writing
-    let off = 0
-    while (off < content.byteLength) off += fs.writeSync(w.fd, content, off, content.byteLength - off, w.offset + off)
+    w.pending.push(content)
+    w.pendingBytes += content.byteLength
     w.entries.set(hash, { pack: w.pack, offset: w.offset, length: content.byteLength })
     w.offset += content.byteLength
+    if (w.pendingBytes >= PENDING_BYTES) writePending(w)
   }
 
   private readPacked(hash: string): Buffer | null {
@@ -221,6 +261,28 @@ export class BaseStore {
     }
     this.index = index
     return index
+  }
+}
+
+/**
+ * Writes the bases waiting in memory to the pack, in one call. A write that fails throws, and
+ * the pack is not saved: its bases are lost, nothing else.
+ */
+function writePending(w: { fd: number; pending: Buffer[]; pendingBytes: number; written: number }): void {
+  if (w.pending.length === 0) return
+  const data = w.pending.length === 1 ? (w.pending[0] as Buffer) : Buffer.concat(w.pending, w.pendingBytes)
+  let off = 0
+  while (off < data.byteLength) off += fs.writeSync(w.fd, data, off, data.byteLength - off, w.written + off)
+  w.written += data.byteLength
+  w.pending = []
+  w.pendingBytes = 0
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd)
+  } catch {
+    // Already closed, or never fully opened.
   }
 }
 

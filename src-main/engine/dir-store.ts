@@ -94,6 +94,8 @@ export class DirStore {
   private cache = new FastCheckCache()
   private cacheLoaded = false
   private readonly hooks: WriteHooks
+  /** Folders found to be real folders in this turn of the event loop (see parentsCheckedThisTurn). */
+  private checkedThisTurn: Set<string> | null = null
 
   constructor(root: string, opts: DirStoreOptions = {}) {
     this.root = path.resolve(root)
@@ -331,7 +333,7 @@ export class DirStore {
    */
   private readSync(itemPath: string): Buffer {
     const abs = this.abs(itemPath)
-    this.checkParents(itemPath, false)
+    this.checkParents(itemPath, false, this.parentsCheckedThisTurn())
     const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
     try {
       if (!fs.fstatSync(fd).isFile()) throw new RefusedError(`${itemPath} is not a regular file`)
@@ -377,7 +379,8 @@ export class DirStore {
 
   private async writeSlice(reqs: readonly WriteRequest[], backup?: BackupHook): Promise<ItemResult[]> {
     const results = new Array<ItemResult>(reqs.length)
-    const temps = new Array<{ tmp: string; fd: number } | null>(reqs.length).fill(null)
+    // Each temp file, and once flushed, its stat: renaming keeps its size, mtime and inode.
+    const temps = new Array<{ abs: string; tmp: string; fd: number; st?: fs.Stats } | null>(reqs.length).fill(null)
     const dirsToSync = new Set<string>()
     const checked = new Set<string>()
 
@@ -393,7 +396,7 @@ export class DirStore {
         tmp = tempPathFor(abs)
         fd = fs.openSync(tmp, 'wx', 0o644)
         writeAll(fd, req.content)
-        temps[i] = { tmp, fd }
+        temps[i] = { abs, tmp, fd }
       } catch (err) {
         results[i] = failure(req.path, err)
         if (fd !== null) closeQuietly(fd)
@@ -409,7 +412,8 @@ export class DirStore {
     await mapLimit(temps, this.concurrency, async (t, i) => {
       if (!t) return
       try {
-        if (!whole || fs.fstatSync(t.fd).dev !== rootDev) await fsyncFd(t.fd)
+        t.st = fs.fstatSync(t.fd)
+        if (!whole || t.st.dev !== rootDev) await fsyncFd(t.fd)
       } catch (err) {
         results[i] = failure((reqs[i] as WriteRequest).path, err)
         removeTempQuietly(t.tmp)
@@ -426,7 +430,7 @@ export class DirStore {
       const req = reqs[i] as WriteRequest
       if (!t) continue
       try {
-        const abs = this.abs(req.path)
+        const { abs, st } = t
         const current = this.currentHashSync(req.path)
         if (current !== req.expectedHash) {
           results[i] = { path: req.path, ok: false, reason: 'stale', message: `${req.path} changed since the plan was made` }
@@ -436,8 +440,7 @@ export class DirStore {
         if (current !== null && backup) await backup(req.path, abs)
         fs.renameSync(t.tmp, abs)
         const hash = sha256(req.content)
-        const st = fs.lstatSync(abs)
-        this.cache.set(req.path, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
+        if (st) this.cache.set(req.path, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
         dirsToSync.add(path.dirname(abs))
         results[i] = { path: req.path, ok: true, hash }
       } catch (err) {
@@ -513,6 +516,21 @@ export class DirStore {
     await this.flushDirs(dirsToSync, false)
     results.forEach((r) => onItem?.(r))
     return results
+  }
+
+  /**
+   * The folders checked in this turn of the event loop, forgotten when it ends. Reads started
+   * together (a chunk of a run, the checks before a push) share one check of their folders, as
+   * the files of one write batch do; no other code of this process runs between them.
+   */
+  private parentsCheckedThisTurn(): Set<string> {
+    if (!this.checkedThisTurn) {
+      this.checkedThisTurn = new Set()
+      setImmediate(() => {
+        this.checkedThisTurn = null
+      })
+    }
+    return this.checkedThisTurn
   }
 
   /**

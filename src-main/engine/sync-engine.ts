@@ -523,11 +523,12 @@ async function prepareMerges(project: Project, remote: Remote, report: StatusRep
 
 /**
  * After a run saved its sync state: keeps the base of every text file this run brought in sync
- * (a copy of the local file's content, in one new pack). Files that were in sync already kept
- * theirs when they got so. Once the packs are many, the bases no sync state refers to go.
+ * (a copy of the local file's content, in one new pack). `bases` holds those the run wrote
+ * already (from the content it wrote); the others are read from the local files. Files that were
+ * in sync already kept theirs when they got so. Once the packs are many, the bases no sync state
+ * refers to go.
  */
-function keepBases(project: Project, report: RunReport): void {
-  const bases = new BaseStore(project.basesDir, project.config.mergeMaxBytes)
+function keepBases(project: Project, report: RunReport, bases: BaseStore): void {
   const keep = (p: string, hash: string | null) => {
     if (hash) bases.keepFile(hash, path.join(project.dir, ...p.split('/')))
   }
@@ -625,6 +626,8 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
   let backup: BackupRun | undefined
   let recorded = () => false
   let outcome: RunReport | undefined
+  // The merge bases of what the run writes, kept as it goes; saved only after the sync state.
+  const bases = new BaseStore(project.basesDir, project.config.mergeMaxBytes)
   try {
     if (!opts.lock) sweepStateTemps(project.stateDir)
     if (baselineStamp(baselineFile) !== prepared.baselineStamp) {
@@ -684,6 +687,7 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
       tables: project.config.tables,
       signal: opts.signal,
       onProgress: opts.onProgress,
+      keepBase: (hash, content) => bases.keepContent(hash, content),
     })
     if (creating.length) {
       // The tables first, then their records with the others, in this same run.
@@ -746,8 +750,10 @@ export async function applyRun(prepared: PreparedRun, planned: PlannedRun, choic
       const saved = finishing.length
       await attempt(`Could not save the sync state ${baselineFile}`, () => saveBaseline(baselineFile, remote.envName, g!.baseline))
       // The bases follow the sync state, never before it: a crash leaves at worst a base too many.
-      if (finishing.length === saved && outcome) await attempt('Could not keep the merge bases', async () => keepBases(project, outcome!))
+      if (finishing.length === saved && outcome) await attempt('Could not keep the merge bases', async () => keepBases(project, outcome!, bases))
     }
+    // Bases the run kept but could not save behind its sync state go (save leaves none).
+    bases.discard()
     if (backup) {
       const saved = finishing.length
       await attempt('Could not save the list of local backups', () => backup!.finish())

@@ -7,6 +7,7 @@
  * overlapping edits stay a conflict, whose hunks are given for the UI. A file that is not
  * UTF-8 text (a NUL, invalid UTF-8) is never merged.
  */
+import { isUtf8 } from 'node:buffer'
 import { diff3Merge } from 'node-diff3'
 
 /** One place where the two sides' edits overlap. */
@@ -30,13 +31,7 @@ export function splitLines(text: string): string[] {
 
 /** Whether content is UTF-8 text a merge may touch. */
 export function isMergeableText(b: Buffer): boolean {
-  if (b.includes(0)) return false
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b)
-    return true
-  } catch {
-    return false
-  }
+  return !b.includes(0) && isUtf8(b)
 }
 
 /** Merges the two sides' edits of `base`; null when one of the three is not text. */
