@@ -118,7 +118,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext, result: ApplyResu
       else ready.push({ a, content: c })
     }
     const results = await ctx.local.writeBatch(
-      ready.map(({ a, content }) => ({ path: a.path, content, expectedHash: a.localHash })),
+      ready.map(({ a, content }) => ({ path: a.path, content, expectedHash: a.localHash, contentHash: a.newHash as string })),
       ctx.backup.hook,
     )
     ready.forEach(({ a, content }, i) => {
@@ -170,7 +170,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext, result: ApplyResu
       }),
     )
     const results = await ctx.remote.writeFiles(
-      ready.map(({ a, content }) => ({ path: a.path, content, expectedHash: a.remoteHash })),
+      ready.map(({ a, content }) => ({ path: a.path, content, expectedHash: a.remoteHash, contentHash: a.newHash as string })),
       { signal: ctx.signal },
     )
     ready.forEach(({ a, content }, i) => {

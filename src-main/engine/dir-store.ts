@@ -53,6 +53,8 @@ export interface WriteRequest {
   content: Uint8Array
   /** The hash the file must have now; null: it must not exist. */
   expectedHash: string | null
+  /** The sha256 of `content`, set only by a caller that has just computed it (else computed here). */
+  contentHash?: string
 }
 
 export interface DeleteRequest {
@@ -439,7 +441,7 @@ export class DirStore {
         }
         if (current !== null && backup) await backup(req.path, abs)
         fs.renameSync(t.tmp, abs)
-        const hash = sha256(req.content)
+        const hash = req.contentHash ?? sha256(req.content)
         if (st) this.cache.set(req.path, [st.size, st.mtimeMs, st.ino, hash, Date.now()])
         dirsToSync.add(path.dirname(abs))
         results[i] = { path: req.path, ok: true, hash }
@@ -584,7 +586,8 @@ function devOf(abs: string): number | null {
 
 function lstatOrNull(abs: string): fs.Stats | null {
   try {
-    return fs.lstatSync(abs)
+    // An absent file is the common case of a first sync: no error is made for it.
+    return fs.lstatSync(abs, { throwIfNoEntry: false }) ?? null
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return null
