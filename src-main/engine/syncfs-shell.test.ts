@@ -30,6 +30,14 @@ describe('runSyncfs', () => {
     expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual(files.map((f) => `-f -- ${f}`))
   })
 
+  it('gives `sync` no input: one that reads it takes none of the paths', async () => {
+    const { bin, log } = fakeSync()
+    fs.writeFileSync(bin, `#!/bin/sh\nread -r stolen\nprintf '%s|%s\\n' "$3" "$stolen" >> '${log}'\nexit 0\n`, { mode: 0o755 })
+    const files = ['one', 'two', 'three'].map((n) => path.join(root, n))
+    expect(await Promise.all(files.map((f) => runSyncfs(bin, f, 1004)))).toEqual([true, true, true])
+    expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual(files.map((f) => `${f}|`))
+  })
+
   it('says false when `sync` is missing or fails, and the real one succeeds', async () => {
     expect(await runSyncfs('/nonexistent/sync', root, 1002)).toBe(false)
     expect(await runSyncfs('/bin/false', root, 1002)).toBe(false)

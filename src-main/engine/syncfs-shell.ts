@@ -10,8 +10,8 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 
-/** Reads a path per line, flushes its filesystem, answers `0` (done) or `1` (failed). `$0` is `sync`. */
-const LOOP = 'while IFS= read -r p; do if "$0" -f -- "$p" >/dev/null 2>&1; then echo 0; else echo 1; fi; done'
+/** Reads a path per line, flushes its filesystem, answers `0` (done) or `1` (failed). `$0` is `sync`; it gets no input (the paths are the shell's alone). */
+const LOOP = 'while IFS= read -r p; do if "$0" -f -- "$p" </dev/null >/dev/null 2>&1; then echo 0; else echo 1; fi; done'
 
 /** How long one flush may take before it counts as failed (the caller then fsyncs each file). */
 const FLUSH_TIMEOUT_MS = 600_000
